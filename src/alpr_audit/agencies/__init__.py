@@ -1,0 +1,1 @@
+"""The agency registry: canonical names, state, level and flags."""

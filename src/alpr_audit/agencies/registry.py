@@ -1,0 +1,41 @@
+"""Write parsed agency names into the catalog's ``agencies`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from .names import ParsedName, parse_agency_name
+
+
+def parse_names(raw_names: Iterable[str]) -> dict[str, ParsedName]:
+    """Parse each distinct written name once."""
+    return {raw: parse_agency_name(raw) for raw in set(raw_names) if raw and raw.strip()}
+
+
+def upsert(con: duckdb.DuckDBPyConnection, parsed: Iterable[ParsedName]) -> None:
+    """Add agencies; for known ones, add the new spellings and deactivation marks.
+
+    Call inside the ingest's catalog transaction so a failed ingest adds no agencies.
+    """
+    by_id: dict[str, list[ParsedName]] = {}
+    for p in parsed:
+        by_id.setdefault(p.agency_id, []).append(p)
+    rows = []
+    for agency_id, names in sorted(by_id.items()):
+        first = names[0]
+        rows.append((
+            agency_id, first.canonical, first.state, first.level, first.is_federal,
+            first.is_private, any(n.deactivated for n in names),
+            sorted({n.raw for n in names}),
+        ))
+    if not rows:
+        return
+    con.executemany(
+        """INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (agency_id) DO UPDATE SET
+          aliases = list_sort(list_distinct(list_concat(agencies.aliases, EXCLUDED.aliases))),
+          deactivated = agencies.deactivated OR EXCLUDED.deactivated""",
+        rows,
+    )

@@ -1,0 +1,1 @@
+"""Importers for Flock Safety exports."""

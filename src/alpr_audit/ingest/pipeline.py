@@ -1,0 +1,182 @@
+"""The ingest service: walk paths, hash, detect, stage, commit — one file at a time.
+
+Each file commits on its own (or not at all), so one bad file never blocks the others and a
+killed run leaves every finished file committed and the unfinished one without a trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import AlprAuditError, IngestError
+from ..store import Store
+from .base import StageContext
+from .commit import finalize
+from .probe import probe_file
+from .registry import detect
+from .tabular_importer import describe_parts
+
+LOG_KINDS = ("org_audit", "network_audit", "portal_audit")
+
+
+@dataclass
+class IngestResult:
+    """One file's outcome; ``to_json`` is the ``ingest --json`` contract shape."""
+
+    path: str
+    sha256: str | None
+    format: str | None
+    status: str  # ingested | already_ingested | failed
+    source_id: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_duplicate: int
+    message: str
+    log_kind: str | None = None
+    publisher_agency_id: str | None = None
+    hint: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Progress(Protocol):
+    """Where the pipeline reports progress (the CLI draws a Rich bar)."""
+
+    def start(self, path: Path, index: int, count: int) -> None: ...
+    def total(self, total: int | None) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def done(self, result: IngestResult) -> None: ...
+
+
+class _NoProgress:
+    def start(self, path: Path, index: int, count: int) -> None: ...
+    def total(self, total: int | None) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def done(self, result: IngestResult) -> None: ...
+
+
+def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Files named and files inside folders named, in sorted order, hidden files skipped."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path).parts
+                if f.is_file() and not any(part.startswith(".") for part in rel):
+                    yield f
+        else:
+            yield path
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    agency: str | None = None,
+    log_kind: str | None = None,
+    progress: Progress | None = None,
+    debug: bool = False,
+) -> list[IngestResult]:
+    """Ingest every file under ``paths`` into ``store``; one result per file."""
+    if log_kind is not None and log_kind not in LOG_KINDS:
+        raise IngestError(f"unknown log kind {log_kind!r}", hint=f"use one of {', '.join(LOG_KINDS)}")
+    progress = progress or _NoProgress()
+    files = list(walk(paths))
+    run_id = uuid.uuid4().hex[:12]
+    results = []
+    for index, path in enumerate(files):
+        progress.start(path, index, len(files))
+        try:
+            result = ingest_file(store, path, agency=agency, log_kind=log_kind,
+                                 run_id=run_id, progress=progress)
+        except AlprAuditError as exc:
+            result = _failed(path, exc.message, exc.hint, getattr(exc, "sha", None))
+        except Exception as exc:  # never let one file end the batch
+            if debug:
+                raise
+            result = _failed(path, f"internal error while reading the file: {exc!r}",
+                             "re-run with --debug and report the traceback", None)
+        progress.done(result)
+        results.append(result)
+    return results
+
+
+def _failed(path: Path, message: str, hint: str | None, sha: str | None) -> IngestResult:
+    return IngestResult(str(path), sha, None, "failed", None, 0, 0, 0, 0, message, hint=hint)
+
+
+def ingest_file(
+    store: Store,
+    path: Path,
+    *,
+    agency: str | None = None,
+    log_kind: str | None = None,
+    run_id: str = "",
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest one file. Raises AlprAuditError when the file cannot be ingested."""
+    progress = progress or _NoProgress()
+    path = path.expanduser().resolve()
+    if not path.exists():
+        raise IngestError(f"no such file: {path}", path=str(path), hint="check the path")
+    if not path.is_file():
+        raise IngestError(f"not a regular file: {path}", path=str(path))
+    try:
+        sha = sha256_file(path)
+    except OSError as exc:
+        raise IngestError(f"cannot read {path}: {exc.strerror}", path=str(path),
+                          hint="check the file's permissions") from exc
+    known = store.con.execute("SELECT * FROM sources WHERE sha256 = ?", [sha]).fetchone()
+    if known:
+        cols = [d[0] for d in store.con.description]
+        row = dict(zip(cols, known))
+        return IngestResult(
+            str(path), sha, row["format"], "already_ingested", row["source_id"],
+            row["rows_read"], row["rows_loaded"], row["rows_rejected"], row["rows_duplicate"],
+            f"already ingested as source {row['source_id']} from {row['path']}",
+            row["log_kind"], row["publisher_agency_id"],
+        )
+    probe = probe_file(path)
+    try:
+        importer, plan = detect(probe)
+    except IngestError as exc:
+        exc.path = str(path)
+        raise
+    plan.log_kind = log_kind
+    ctx = StageContext(store.con, path, probe, plan, agency, progress.advance, progress.total)
+    staged = importer.stage(ctx)
+    source_id = sha[:16]
+    details = {"parts": describe_parts(plan), "encoding": plan.details.get("encoding", probe.encoding)}
+    if plan.details.get("ignored_sheets"):
+        details["ignored_sheets"] = plan.details["ignored_sheets"]
+    counts = finalize(store, source_id=source_id, sha256=sha, path=path,
+                      format_id=importer.format_id, result=staged, run_id=run_id,
+                      details=details)
+    publisher = store.con.execute(
+        "SELECT publisher_agency_id FROM sources WHERE source_id = ?", [source_id]).fetchone()[0]
+    message = f"{counts.rows_loaded:,} loaded"
+    if counts.rows_rejected:
+        message += f", {counts.rows_rejected:,} rejected (see: alpr-audit rejects {source_id})"
+    if counts.rows_duplicate:
+        message += f", {counts.rows_duplicate:,} duplicates dropped"
+    if details.get("ignored_sheets"):
+        message += f"; sheets not read (not this format): {', '.join(details['ignored_sheets'])}"
+    return IngestResult(str(path), sha, importer.format_id, "ingested", source_id,
+                        counts.rows_read, counts.rows_loaded, counts.rows_rejected,
+                        counts.rows_duplicate, message, staged.log_kind, publisher)

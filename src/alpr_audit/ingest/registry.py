@@ -1,0 +1,49 @@
+"""The explicit registry of source formats, and detection by content.
+
+Adding a format = one importer module plus one line here. Order matters: more specific
+formats come first, so a portal CSV is not mistaken for a loosely-headed audit sheet.
+"""
+
+from __future__ import annotations
+
+from ..errors import UnknownFormatError
+from .base import Importer, Plan, Probe
+from .flock.audit import FlockAuditImporter
+from .flock.portal_audit import FlockPortalAuditImporter
+
+IMPORTERS: list[Importer] = [FlockPortalAuditImporter(), FlockAuditImporter()]
+
+_KIND_NAMES = {
+    "empty": "an empty file",
+    "pdf": "a PDF document",
+    "html": "an HTML page",
+    "binary": "binary data",
+    "csv": "a CSV/text table",
+    "xlsx": "an Excel workbook",
+}
+
+
+def formats() -> list[tuple[str, str]]:
+    """(format id, description) of every format alpr-audit reads."""
+    return [(i.format_id, i.label) for i in IMPORTERS]
+
+
+def detect(probe: Probe) -> tuple[Importer, Plan]:
+    """The importer and plan for a probed file, or UnknownFormatError saying what it is."""
+    for importer in IMPORTERS:
+        plan = importer.sniff(probe)
+        if plan is not None:
+            return importer, plan
+    what = _KIND_NAMES.get(probe.kind, probe.kind)
+    if probe.note:
+        what += f" ({probe.note})"
+    elif probe.kind in ("csv", "xlsx") and probe.sheets and probe.sheets[0].rows:
+        first = [c for c in probe.sheets[0].rows[0] if c][:6]
+        what += f" whose first row is {first!r}"
+    known = "; ".join(f"{fid}: {label}" for fid, label in formats())
+    raise UnknownFormatError(
+        f"not a format alpr-audit reads: {what}",
+        path=str(probe.path),
+        locator=None,
+        hint=f"formats it reads: {known}. If this is one of them, check its header row.",
+    )
