@@ -84,41 +84,41 @@ def macro_sql() -> list[str]:
     empties = ", ".join(_sql_str(s) for s in EMPTY_SENTINELS)
     return [
         # state tests
-        f"CREATE OR REPLACE MACRO aa_is_empty(x) AS x IS NULL OR lower(trim(x)) IN ({empties})",
-        "CREATE OR REPLACE MACRO aa_is_redacted(x) AS x IS NOT NULL AND "
+        f"CREATE OR REPLACE TEMP MACRO aa_is_empty(x) AS x IS NULL OR lower(trim(x)) IN ({empties})",
+        "CREATE OR REPLACE TEMP MACRO aa_is_redacted(x) AS x IS NOT NULL AND "
         f"regexp_full_match(trim(x), {_sql_str(REDACTION_PATTERN)}, 'i')",
         # the value of a text cell: NULL when empty or redacted
-        "CREATE OR REPLACE MACRO aa_text(x) AS CASE WHEN aa_is_empty(x) OR aa_is_redacted(x) "
+        "CREATE OR REPLACE TEMP MACRO aa_text(x) AS CASE WHEN aa_is_empty(x) OR aa_is_redacted(x) "
         "THEN NULL ELSE trim(x) END",
         # integers: thousands separators and Excel floats ('107472041.0') accepted
-        "CREATE OR REPLACE MACRO aa_num(x) AS "
+        "CREATE OR REPLACE TEMP MACRO aa_num(x) AS "
         "TRY_CAST(replace(replace(trim(x), ',', ''), ' ', '') AS DECIMAL(38, 6))",
-        "CREATE OR REPLACE MACRO aa_int(x) AS CASE WHEN aa_num(x) = floor(aa_num(x)) "
+        "CREATE OR REPLACE TEMP MACRO aa_int(x) AS CASE WHEN aa_num(x) = floor(aa_num(x)) "
         "THEN TRY_CAST(aa_num(x) AS BIGINT) END",
         # timestamps to naive UTC
-        "CREATE OR REPLACE MACRO aa_excel_serial(x) AS CASE "
+        "CREATE OR REPLACE TEMP MACRO aa_excel_serial(x) AS CASE "
         r"WHEN regexp_full_match(x, '\d{5}(\.\d+)?') AND TRY_CAST(x AS DOUBLE) "
         f"BETWEEN {EXCEL_SERIAL_MIN} AND {EXCEL_SERIAL_MAX} "
         "THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST(x AS DOUBLE) "
         "* 86400000000) AS BIGINT)) END",
-        "CREATE OR REPLACE MACRO aa_ts_offset(x) AS CASE "
+        "CREATE OR REPLACE TEMP MACRO aa_ts_offset(x) AS CASE "
         r"WHEN regexp_matches(x, '[+-]\d\d:?\d\d$') "
         f"THEN timezone('UTC', try_strptime(x, {_sql_list(OFFSET_FORMATS)})) END",
-        "CREATE OR REPLACE MACRO aa_ts_text(x) AS "
+        "CREATE OR REPLACE TEMP MACRO aa_ts_text(x) AS "
         f"coalesce(try_strptime(x, {_sql_list(TIMESTAMP_FORMATS)}), aa_excel_serial(x), "
         "aa_ts_offset(x))",
-        "CREATE OR REPLACE MACRO aa_ts(x) AS CASE WHEN aa_is_empty(x) OR aa_is_redacted(x) "
+        "CREATE OR REPLACE TEMP MACRO aa_ts(x) AS CASE WHEN aa_is_empty(x) OR aa_is_redacted(x) "
         "THEN NULL ELSE aa_ts_text(trim(x)) END",
         # a cell that holds something but not a timestamp: the reject test
-        "CREATE OR REPLACE MACRO aa_ts_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
+        "CREATE OR REPLACE TEMP MACRO aa_ts_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
         "AND aa_ts(x) IS NULL",
-        "CREATE OR REPLACE MACRO aa_int_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
+        "CREATE OR REPLACE TEMP MACRO aa_int_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
         "AND aa_int(x) IS NULL",
         # time frames: 'A\nB' (two lines in one cell) or 'A to B'
-        "CREATE OR REPLACE MACRO aa_frame_part(x, i) AS CASE "
+        "CREATE OR REPLACE TEMP MACRO aa_frame_part(x, i) AS CASE "
         "WHEN contains(x, chr(10)) THEN split_part(replace(x, chr(13), ''), chr(10), i) "
         "ELSE split_part(x, ' to ', i) END",
-        "CREATE OR REPLACE MACRO aa_frame_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
+        "CREATE OR REPLACE TEMP MACRO aa_frame_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
         "AND (aa_ts(aa_frame_part(x, 1)) IS NULL OR aa_ts(aa_frame_part(x, 2)) IS NULL)",
     ]
 

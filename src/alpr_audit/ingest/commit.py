@@ -34,6 +34,10 @@ from ..store import Store
 from .base import StageResult
 
 
+#: Log kinds whose searches were all made by the publishing agency's own users.
+OWN_SEARCH_LOGS = ("org_audit", "portal_audit")
+
+
 @dataclass
 class Counts:
     rows_read: int
@@ -84,12 +88,14 @@ def _write_searches(store: Store, staged: Path, source_id: str, result: StageRes
               AND e.searcher_name_raw IS NOT DISTINCT FROM k.searcher_name_raw
               AND e.search_type IS NOT DISTINCT FROM k.search_type)"""
     cols = ", ".join(f'"{c}"' for c in SEARCHES.column_names)
+    # Organisation and portal audits list the publisher's own users' searches.
+    own = _lit(publisher_id) if result.log_kind in OWN_SEARCH_LOGS else "NULL"
     sql = f"""COPY (
       SELECT {cols} FROM (
         SELECT {_lit(source_id)} AS source_id,
           coalesce(s._locator, 'row ' || (s.rowid + {result.locator_base})) AS locator,
           {_lit(publisher_id)} AS publisher_agency_id,
-          m.agency_id AS searcher_agency_id,
+          coalesce(m.agency_id, {own}) AS searcher_agency_id,
           s.* EXCLUDE (_locator, _reject, _raw, _kb, _has_id),
           {_lit(result.log_kind)} AS log_kind,
           CASE WHEN s._has_id THEN s._kb ELSE hash(s._kb, coalesce(r.rk, 1)) END AS natural_key,

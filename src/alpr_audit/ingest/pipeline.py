@@ -63,15 +63,22 @@ class _NoProgress:
     def done(self, result: IngestResult) -> None: ...
 
 
-def walk(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Files named and files inside folders named, in sorted order, hidden files skipped."""
+def walk(paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None) -> Iterator[Path]:
+    """Files named and files inside folders named, in sorted order.
+
+    Hidden files and folders are skipped, and so is ``exclude`` (the store itself, when it
+    lies inside a folder being ingested).
+    """
     for p in paths:
         path = Path(p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 rel = f.relative_to(path).parts
-                if f.is_file() and not any(part.startswith(".") for part in rel):
-                    yield f
+                if any(part.startswith(".") for part in rel) or not f.is_file():
+                    continue
+                if exclude is not None and f.resolve().is_relative_to(exclude):
+                    continue
+                yield f
         else:
             yield path
 
@@ -97,7 +104,7 @@ def ingest_paths(
     if log_kind is not None and log_kind not in LOG_KINDS:
         raise IngestError(f"unknown log kind {log_kind!r}", hint=f"use one of {', '.join(LOG_KINDS)}")
     progress = progress or _NoProgress()
-    files = list(walk(paths))
+    files = list(walk(paths, exclude=store.root))
     run_id = uuid.uuid4().hex[:12]
     results = []
     for index, path in enumerate(files):

@@ -107,13 +107,15 @@ def python_csv_batches(
         reader = csv.reader(fh)
         row_no = first_row - 1
         buf: list[list[str | None]] = []
+        last_line = 0  # physical line where the previous record ended
         for index, row in enumerate(reader):
+            start_line, last_line = last_line + 1, reader.line_num
             if index < skip:
                 continue
             if not row or all(not c.strip() for c in row):
                 continue
             row_no += 1
-            loc = f"row {row_no} (line {reader.line_num})"
+            loc = f"row {row_no} (line {start_line})"
             if len(row) != ncols:
                 reason = f"expected {ncols} cells, found {len(row)}"
                 raw = _csv_line(row)

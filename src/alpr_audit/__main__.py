@@ -1,0 +1,5 @@
+"""``python -m alpr_audit`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,286 @@
+"""The ``alpr-audit`` command line: parse arguments, call the library, render the result.
+
+Each command makes one library call; ``--json`` prints exactly what the library returned.
+Errors are printed as message / file / place / hint; tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .config import ENGINES, Settings
+from .errors import AlprAuditError, UsageError
+from .render import err, print_error, print_json, print_rows
+
+app = typer.Typer(
+    name="alpr-audit",
+    help="Audit automated license plate reader (ALPR) records: ingest vendor exports, "
+    "query them, report on them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_settings = Settings()
+
+
+def settings() -> Settings:
+    return _settings
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"alpr-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    store: Annotated[Path | None, typer.Option(
+        "--store", metavar="DIR",
+        help="Store folder [env ALPR_AUDIT_STORE; default ./alpr-audit-store].")] = None,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Machine-readable JSON on stdout (and nothing else on stdout).")] = False,
+    engine: Annotated[str, typer.Option(
+        "--engine", metavar="ENGINE", help="Query engine: duckdb (spark comes later).")] = "duckdb",
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
+    if engine != "duckdb":
+        raise UsageError("the spark engine is not available in this version",
+                         hint="use --engine duckdb (the default)")
+    _settings.store, _settings.json, _settings.engine, _settings.debug = store, json_out, engine, debug
+
+
+def _open_store(read_only: bool = False, memory_limit: str | None = None):  # noqa: ANN202
+    from .store import Store
+
+    return Store.open(_settings.store_path(), read_only=read_only, memory_limit=memory_limit)
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    agency: Annotated[str | None, typer.Option(
+        "--agency", metavar="NAME",
+        help="Agency whose records these are (publisher), when the files do not say.")] = None,
+    log_kind: Annotated[str | None, typer.Option(
+        "--log-kind", metavar="KIND",
+        help="Override the detected log kind: org_audit, network_audit or portal_audit.")] = None,
+) -> None:
+    """Ingest files (detected by content) into the store; prints one summary row per file."""
+    from .ingest.pipeline import ingest_paths
+    from .progress import IngestProgress
+
+    with _open_store(memory_limit=_settings.ingest_memory_limit()) as store:
+        with IngestProgress(enabled=not _settings.json) as progress:
+            results = ingest_paths(store, paths, agency=agency, log_kind=log_kind,
+                                   progress=progress, debug=_settings.debug)
+    if _settings.json:
+        print_json([r.to_json() for r in results])
+    else:
+        print_rows([_ingest_row(r) for r in results], title="ingest")
+        for r in results:
+            if r.status == "failed":
+                err.print(f"[red]failed:[/red] {r.path}: {r.message}", highlight=False)
+                if r.hint:
+                    err.print(f"  hint: {r.hint}", highlight=False)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _ingest_row(r: Any) -> dict[str, Any]:
+    return {"file": Path(r.path).name, "format": r.format, "kind": r.log_kind,
+            "read": r.rows_read, "loaded": r.rows_loaded, "rejected": r.rows_rejected,
+            "duplicate": r.rows_duplicate, "status": r.status, "source": r.source_id}
+
+
+# --- ledger and rejects -------------------------------------------------------------------
+
+
+@app.command()
+def sources() -> None:
+    """List the ingested files (the ledger) with their row accounting."""
+    with _open_store(read_only=True) as store:
+        rows = store.query(
+            "SELECT source_id, path, sha256, format, publisher_agency_id, log_kind, rows_read, "
+            "rows_loaded, rows_rejected, rows_duplicate, status, ingested_at, run_id "
+            "FROM sources ORDER BY ingested_at, path")
+    if _settings.json:
+        print_json(rows)
+    else:
+        print_rows([{k: r[k] for k in ("source_id", "path", "format", "log_kind", "rows_read",
+                                       "rows_loaded", "rows_rejected", "rows_duplicate",
+                                       "ingested_at")} for r in rows], title="sources")
+
+
+@app.command()
+def rejects(
+    source: Annotated[str | None, typer.Argument(
+        help="Source id (or its first characters); all sources when omitted.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows (0 = all).")] = 200,
+) -> None:
+    """Rows that could not be loaded: source, place, reason and raw text."""
+    with _open_store(read_only=True) as store:
+        sql = "SELECT source_id, locator, reason, raw FROM rejects"
+        params: list[Any] = []
+        if source:
+            sql += " WHERE starts_with(source_id, ?)"
+            params.append(source)
+        sql += " ORDER BY source_id, rowid"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        rows = store.query(sql, params)
+    if _settings.json:
+        print_json(rows)
+    else:
+        print_rows(rows, title="rejects")
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One read-only SQL statement.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Run read-only SQL over the normalised tables (sources, rejects, agencies, searches)."""
+    from .store.sql import run_readonly_sql
+
+    if fmt not in ("table", "csv", "json"):
+        raise UsageError(f"unknown format {fmt!r}", hint="use table, csv or json")
+    with _open_store(read_only=True) as store:
+        rows = run_readonly_sql(store, query)
+    print_rows(rows, fmt="json" if _settings.json else fmt)
+
+
+@app.command()
+def report(
+    name: Annotated[str | None, typer.Argument(help="Report name (see --list).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the reports.")] = False,
+    agency: Annotated[str | None, typer.Option(
+        "--agency", metavar="A", help="Only this agency (id, name or alias).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="DATE", help="From this date (YYYY-MM-DD, UTC).")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="DATE", help="Up to and including this date.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Run a named report."""
+    from .reports import REPORTS, list_reports, run_report
+
+    if list_ or name is None:
+        rows = list_reports()
+        print_rows(rows, title="reports", fmt="json" if _settings.json else "table")
+        return
+    with _open_store(read_only=True) as store:
+        rows = run_report(store, name, agency=agency, since=since, until=until)
+    print_rows(rows, title=REPORTS[name].title, fmt="json" if _settings.json else fmt)
+
+
+# --- synthetic data and the demo ------------------------------------------------------------
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write.")],
+    scale: Annotated[int, typer.Option(
+        "--scale", metavar="N", help="About N network-audit records (10^3 … 10^8).")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    agency: Annotated[str, typer.Option(
+        "--agency", metavar="NAME", help="The synthetic agency's name.")] = "Mapleton CA PD",
+) -> None:
+    """Write a synthetic agency's Flock audit logs and portal CSVs (with every known quirk)."""
+    from .demo import synthesize
+
+    manifest = synthesize(out, scale=scale, seed=seed, agency=agency)
+    if _settings.json:
+        print_json(manifest)
+    else:
+        print_rows([{"file": f["path"], "format": f["format"], "rows": f["rows"]}
+                    for f in manifest["files"]], title=f"synthetic data in {out}")
+
+
+@app.command()
+def demo(
+    scale: Annotated[int, typer.Option("--scale", metavar="N",
+                                       help="About N network-audit records.")] = 5_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic agency.")] = 0,
+) -> None:
+    """Synthesize a small agency, ingest it and print the first reports."""
+    from .demo import run_demo
+
+    store = _settings.store_path() if _settings.store_given() else None
+    result = run_demo(store, scale=scale, seed=seed, memory_limit=_settings.ingest_memory_limit(),
+                      show=None if _settings.json else _show_demo)
+    if _settings.json:
+        print_json(result)
+
+
+def _show_demo(stage: str, payload: Any) -> None:
+    from .render import out
+
+    if stage == "synth":
+        out.print(f"[bold]1. synthesized[/bold] {len(payload['files'])} files in {payload['dir']}")
+    elif stage == "ingest":
+        out.print("[bold]2. ingested[/bold]")
+        print_rows([_ingest_row(r) for r in payload])
+    elif stage == "report":
+        name, rows = payload
+        print_rows(rows, title=name)
+    elif stage == "store":
+        out.print(f"\n[bold]explore it:[/bold] alpr-audit --store {payload} report --list")
+        out.print(f"            alpr-audit --store {payload} sql \"SELECT * FROM searches LIMIT 5\"")
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app and turn errors into the contract's messages."""
+    _settings.__init__()  # type: ignore[misc]  # fresh settings per invocation (tests)
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="alpr-audit")
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument …
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stdout.write(exc.format_message() + "\n")
+            sys.exit(0)
+        print_error(UsageError(exc.format_message(), hint="see alpr-audit --help"),
+                    _settings.json or "--json" in (argv if argv is not None else sys.argv))
+        sys.exit(2)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except AlprAuditError as exc:
+        if _settings.debug:
+            raise
+        print_error(exc, _settings.json)
+        sys.exit(2)
+    except Exception as exc:
+        if _settings.debug:
+            raise
+        print_error(AlprAuditError(f"internal error: {exc!r}", kind="internal",
+                                   hint="re-run with --debug and report the traceback"),
+                    _settings.json)
+        sys.exit(3)
+    # Without standalone mode a command's typer.Exit(n) comes back as the return value.
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
