@@ -180,15 +180,16 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """Run a named report."""
-    from .reports import REPORTS, list_reports, run_report
+    from .reports import get_report, list_reports, run_report
 
     if list_ or name is None:
         rows = list_reports()
         print_rows(rows, title="reports", fmt="json" if _settings.json else "table")
         return
+    title = get_report(name).title
     with _open_store(read_only=True) as store:
         rows = run_report(store, name, agency=agency, since=since, until=until)
-    print_rows(rows, title=REPORTS[name].title, fmt="json" if _settings.json else fmt)
+    print_rows(rows, title=title, fmt="json" if _settings.json else fmt)
 
 
 # --- synthetic data and the demo ------------------------------------------------------------

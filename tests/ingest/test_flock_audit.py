@@ -234,3 +234,43 @@ def test_sheet_of_another_kind_is_named_in_the_message(store: Store, tmp_path: P
                                                 "Notes": [["Prepared by the records unit"]]})
     r = ingest_file(store, path)
     assert r.rows_loaded == 1 and "Notes" in r.message
+
+
+def test_workbook_locators_count_rows_above_the_data(store: Store, tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "offset.xlsx", {"May": [[""], [""], HEADER, row(1)]})
+    ingest_file(store, path)
+    assert store.query("SELECT locator FROM searches") == [{"locator": "May!4"}]
+
+
+def test_title_rows_above_a_header_less_sheet_are_not_records(store: Store, tmp_path: Path) -> None:
+    recs = [["Audit log May 2025"]] + [row(i) for i in range(3)]
+    path = _workbook(tmp_path / "titled.xlsx", {"May": recs})
+    r = ingest_file(store, path)
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (3, 3, 0)
+
+
+def test_header_less_sheet_of_a_release_with_an_empty_trailing_column(store: Store, tmp_path: Path) -> None:
+    # the Oct 2025 release: ... Search Type, Text Prompt (Moderation gone); Text Prompt empty
+    recs = [row(i)[:1] + row(i)[1:] + [""] for i in range(3)]
+    recs[0][-1] = ""
+    path = _workbook(tmp_path / "oct.xlsx", {"Oct": recs})
+    r = ingest_file(store, path)
+    assert (r.format, r.rows_loaded) == ("flock_audit", 3)
+
+
+def test_a_line_of_bare_commas_is_a_blank_row_in_both_readers(store: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "commas.csv", HEADER, [row(1)])
+    with path.open("a") as fh:
+        fh.write(",,,,,,,,,,\n")
+    write = path.read_text() + "\n".join(['"' + '","'.join(row(2)) + '"']) + "\n"
+    path.write_text(write)
+    r = ingest_file(store, path)
+    assert (r.rows_read, r.rows_loaded, r.rows_rejected) == (2, 2, 0)
+    assert sorted(x["locator"] for x in store.query("SELECT locator FROM searches")) == ["row 2", "row 3"]
+
+
+def test_redacted_split_date_and_time_say_redacted(store: Store, tmp_path: Path) -> None:
+    header = HEADER[:9] + ["Search Date", "Search Time", "Search Type"]
+    rec = row(1)[:9] + ["REDACTED", "REDACTED", "lookup"]
+    ingest_file(store, write_csv(tmp_path / "s.csv", header, [rec]))
+    assert "is redacted" in store.query("SELECT reason FROM rejects")[0]["reason"]

@@ -66,9 +66,21 @@ OFFSET_FORMATS = (
     "%Y-%m-%d %H:%M:%S%z",
 )
 
-#: Excel serial day numbers accepted as timestamps: 1954-10-03 .. 2119-01-08. Outside this
+#: Excel serial day numbers accepted as timestamps: 1954-10-03 .. 2119-01-11. Outside this
 #: range a bare number is far more likely a count or an id than a date.
 EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 20000, 80000
+
+
+#: Longest text that can be an empty sentinel / a redaction marker (cheap length prefilter).
+_MAX_SENTINEL = max(len(x) for x in EMPTY_SENTINELS) + 8
+_MAX_MARKER = 48
+
+
+#: Characters stripped around every cell: space, tab, LF, CR, NBSP, zero-width space, BOM.
+_WHITESPACE_SQL = " || ".join(f"chr({c})" for c in (32, 9, 10, 13, 160, 8203, 65279))
+
+
+_WS_CODES = "160, 8203, 65279"
 
 
 def _sql_list(items: tuple[str, ...]) -> str:
@@ -83,18 +95,36 @@ def macro_sql() -> list[str]:
     """The ``CREATE MACRO`` statements of the cell rules (prefixed ``aa_``)."""
     empties = ", ".join(_sql_str(s) for s in EMPTY_SENTINELS)
     return [
-        # state tests
-        f"CREATE OR REPLACE TEMP MACRO aa_is_empty(x) AS x IS NULL OR lower(trim(x)) IN ({empties})",
-        "CREATE OR REPLACE TEMP MACRO aa_is_redacted(x) AS x IS NOT NULL AND "
-        f"regexp_full_match(trim(x), {_sql_str(REDACTION_PATTERN)}, 'i')",
-        # the value of a text cell: NULL when empty or redacted
-        "CREATE OR REPLACE TEMP MACRO aa_text(x) AS CASE WHEN aa_is_empty(x) OR aa_is_redacted(x) "
-        "THEN NULL ELSE trim(x) END",
-        # integers: thousands separators and Excel floats ('107472041.0') accepted
-        "CREATE OR REPLACE TEMP MACRO aa_num(x) AS "
-        "TRY_CAST(replace(replace(trim(x), ',', ''), ' ', '') AS DECIMAL(38, 6))",
-        "CREATE OR REPLACE TEMP MACRO aa_int(x) AS CASE WHEN aa_num(x) = floor(aa_num(x)) "
-        "THEN TRY_CAST(aa_num(x) AS BIGINT) END",
+        # trim() strips spaces only; cells also arrive padded with tabs, CR/LF, NBSP, BOMs.
+        # Most cells have no padding at all: the first branch returns them untouched, which is
+        # faster than any trim.
+        "CREATE OR REPLACE TEMP MACRO aa_trim(x) AS CASE WHEN x IS NULL THEN NULL "
+        f"WHEN ascii(x) > 32 AND ascii(right(x, 1)) > 32 AND ascii(x) NOT IN ({_WS_CODES}) "
+        f"AND ascii(right(x, 1)) NOT IN ({_WS_CODES}) THEN x "
+        f"ELSE trim(x, {_WHITESPACE_SQL}) END",
+        # State tests on trimmed text (suffix _t). The CASE prefilters are for speed: a CASE
+        # evaluates later branches only for the rows that reach them, so the regex runs on
+        # the few cells that could be markers at all.
+        "CREATE OR REPLACE TEMP MACRO aa_empty_t(t) AS CASE WHEN t IS NULL THEN true "
+        f"WHEN strlen(t) > {_MAX_SENTINEL} THEN false ELSE lower(t) IN ({empties}) END",
+        "CREATE OR REPLACE TEMP MACRO aa_redacted_t(t) AS CASE WHEN t IS NULL THEN false "
+        f"WHEN strlen(t) > {_MAX_MARKER} THEN false "
+        "WHEN NOT (contains(t, '*') OR contains(t, '#') OR contains(t, '.') "
+        "OR contains(lower(t), 'redact') OR contains(lower(t), 'exempt') "
+        "OR contains(lower(t), 'withheld')) THEN false "
+        f"ELSE regexp_full_match(t, {_sql_str(REDACTION_PATTERN)}, 'i') END",
+        "CREATE OR REPLACE TEMP MACRO aa_text_t(t) AS CASE WHEN aa_empty_t(t) THEN NULL "
+        "WHEN aa_redacted_t(t) THEN NULL ELSE t END",
+        # integers: plain digits fast; thousands separators and Excel floats ('107472041.0')
+        # through DECIMAL, accepted only when whole
+        "CREATE OR REPLACE TEMP MACRO aa_num_t(t) AS "
+        "TRY_CAST(replace(replace(t, ',', ''), ' ', '') AS DECIMAL(38, 6))",
+        # (a cast of '4.5' to BIGINT would round, so only separator-free text takes the
+        # fast cast)
+        "CREATE OR REPLACE TEMP MACRO aa_int_t(t) AS CASE "
+        "WHEN contains(t, '.') OR contains(t, ',') OR contains(t, ' ') OR contains(t, 'e') "
+        "OR contains(t, 'E') THEN (CASE WHEN aa_num_t(t) = floor(aa_num_t(t)) "
+        "THEN TRY_CAST(aa_num_t(t) AS BIGINT) END) ELSE TRY_CAST(t AS BIGINT) END",
         # timestamps to naive UTC
         "CREATE OR REPLACE TEMP MACRO aa_excel_serial(x) AS CASE "
         r"WHEN regexp_full_match(x, '\d{5}(\.\d+)?') AND TRY_CAST(x AS DOUBLE) "
@@ -104,22 +134,25 @@ def macro_sql() -> list[str]:
         "CREATE OR REPLACE TEMP MACRO aa_ts_offset(x) AS CASE "
         r"WHEN regexp_matches(x, '[+-]\d\d:?\d\d$') "
         f"THEN timezone('UTC', try_strptime(x, {_sql_list(OFFSET_FORMATS)})) END",
-        "CREATE OR REPLACE TEMP MACRO aa_ts_text(x) AS "
-        f"coalesce(try_strptime(x, {_sql_list(TIMESTAMP_FORMATS)}), aa_excel_serial(x), "
-        "aa_ts_offset(x))",
-        "CREATE OR REPLACE TEMP MACRO aa_ts(x) AS CASE WHEN aa_is_empty(x) OR aa_is_redacted(x) "
-        "THEN NULL ELSE aa_ts_text(trim(x)) END",
-        # a cell that holds something but not a timestamp: the reject test
-        "CREATE OR REPLACE TEMP MACRO aa_ts_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
-        "AND aa_ts(x) IS NULL",
-        "CREATE OR REPLACE TEMP MACRO aa_int_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
-        "AND aa_int(x) IS NULL",
-        # time frames: 'A\nB' (two lines in one cell) or 'A to B'
-        "CREATE OR REPLACE TEMP MACRO aa_frame_part(x, i) AS CASE "
-        "WHEN contains(x, chr(10)) THEN split_part(replace(x, chr(13), ''), chr(10), i) "
-        "ELSE split_part(x, ' to ', i) END",
-        "CREATE OR REPLACE TEMP MACRO aa_frame_bad(x) AS NOT aa_is_empty(x) AND NOT aa_is_redacted(x) "
-        "AND (aa_ts(aa_frame_part(x, 1)) IS NULL OR aa_ts(aa_frame_part(x, 2)) IS NULL)",
+        # trimmed text → timestamp; empty, redacted and unknown forms all give NULL
+        "CREATE OR REPLACE TEMP MACRO aa_ts_t(t) AS "
+        f"coalesce(try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}), aa_excel_serial(t), "
+        "aa_ts_offset(t))",
+        # time frames: 'A\nB' (two lines in one cell) or 'A to B'; part i of the trimmed cell
+        "CREATE OR REPLACE TEMP MACRO aa_frame_part_t(t, i) AS aa_trim(CASE "
+        "WHEN strpos(t, chr(10)) > 0 THEN (CASE WHEN i = 1 THEN left(t, strpos(t, chr(10)) - 1) "
+        "ELSE substr(t, strpos(t, chr(10)) + 1) END) "
+        "ELSE split_part(t, ' to ', i) END)",
+        # the same rules on untrimmed cells, for callers that have not trimmed
+        "CREATE OR REPLACE TEMP MACRO aa_is_empty(x) AS aa_empty_t(aa_trim(x))",
+        "CREATE OR REPLACE TEMP MACRO aa_is_redacted(x) AS aa_redacted_t(aa_trim(x))",
+        "CREATE OR REPLACE TEMP MACRO aa_text(x) AS aa_text_t(aa_trim(x))",
+        "CREATE OR REPLACE TEMP MACRO aa_int(x) AS aa_int_t(aa_trim(x))",
+        "CREATE OR REPLACE TEMP MACRO aa_ts(x) AS aa_ts_t(aa_trim(x))",
+        "CREATE OR REPLACE TEMP MACRO aa_frame_part(x, i) AS aa_frame_part_t(aa_trim(x), i)",
+        # "holds something, but not what the column needs": the reject tests
+        "CREATE OR REPLACE TEMP MACRO aa_bad_t(t, parsed) AS parsed IS NULL "
+        "AND NOT aa_empty_t(t) AND NOT aa_redacted_t(t)",
     ]
 
 

@@ -53,7 +53,7 @@ def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect) -> int:
     first_row = part.skip + 1
     if ctx.probe.encoding in ("utf-8", "utf-8-sig"):
         relation = duckdb_csv_relation(ctx.path, ncols, part.skip)
-        select = build(part.header, _with_meta(relation))
+        select = build(part.header, _with_meta(relation, ncols))
         try:
             _with_progress(ctx, lambda: _create_or_insert(ctx.con, False, select))
             return first_row
@@ -115,11 +115,16 @@ def _stage_batches(
     return created
 
 
-def _with_meta(relation: str) -> str:
-    """A CSV relation with the meta columns the Python readers provide."""
+def _with_meta(relation: str, ncols: int) -> str:
+    """A CSV relation with the meta columns the Python readers provide.
+
+    A line of bare separators (``,,,,``) is a blank row, not a record, as in the Python
+    readers; dropping it before the stage keeps both readers' row numbers the same.
+    """
+    cells = ", ".join(f"c{i}" for i in range(ncols))
     return (
         f"(SELECT *, CAST(NULL AS VARCHAR) AS _locator, CAST(NULL AS VARCHAR) AS _reject, "
-        f"CAST(NULL AS VARCHAR) AS _raw FROM {relation})"
+        f"CAST(NULL AS VARCHAR) AS _raw FROM {relation} WHERE coalesce({cells}) IS NOT NULL)"
     )
 
 

@@ -133,8 +133,9 @@ def sheet_batches(
     sheet: object, ncols: int, skip: int, sheet_name: str
 ) -> Iterator[pa.Table]:
     """Arrow batches of a calamine sheet as text, ``_locator`` = ``Sheet!row``."""
-    start_row = getattr(sheet, "start", None)
-    base = (start_row[0] if start_row else 0) + 1
+    # calamine's iter_rows() starts at the sheet's first row (A1), padding empty rows, so the
+    # Excel row number is simply index + 1.
+    base = 1
     buf: list[list[str | None]] = []
     for index, row in enumerate(sheet.iter_rows()):  # type: ignore[attr-defined]
         if index < skip:

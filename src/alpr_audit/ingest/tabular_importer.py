@@ -29,6 +29,8 @@ class TabularImporter:
     required_any: ClassVar[tuple[set[str], ...]]  # one of these field sets must be present
     min_fields: ClassVar[int] = 3
     default_orders: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Orders of known releases, preferred (in this order) when several orders fit the content.
+    release_orders: ClassVar[tuple[tuple[str, ...], ...]] = ()
     column_checks: ClassVar[dict[str, ColumnCheck]] = {}
 
     # --- sniffing --------------------------------------------------------------------------
@@ -46,11 +48,26 @@ class TabularImporter:
         if not data or not self.default_orders:
             return None
         width = max(len(r) for r in data)
+        # Title rows above the records ("Audit log May 2025") have few cells: judge the
+        # content on rows that fill most of the width.
+        data = [r for r in data if sum(c not in (None, "") for c in r) >= width // 2]
         matches = [o for o in self.default_orders if len(o) == width and self._content_fits(o, data)]
+        if len(matches) > 1:
+            # Orders that differ only in an optional column left empty fit equally well;
+            # take the known release among them.
+            known = [o for o in self.release_orders if o in matches]
+            matches = known[:1]
         if len(matches) != 1:
             return None
         order = matches[0]
         return HeaderMap(None, list(order), [f"{f} (default order)" for f in order])
+
+    def first_record(self, rows: Sequence[Sequence[str | None]], hm: HeaderMap) -> int:
+        """Index of the first row of a header-less sheet that is a record (not a title)."""
+        for i, r in enumerate(rows):
+            if sum(c not in (None, "") for c in r) >= len(hm.fields) // 2:
+                return i
+        return 0
 
     def _content_fits(self, order: Sequence[str], data: Sequence[Sequence[str | None]]) -> bool:
         checked = 0
@@ -77,13 +94,11 @@ class TabularImporter:
                 skip = (hm.header_row or 0) + 1
             else:
                 hm = self._headerless(sp.rows)
-                skip = 0
                 if hm is None:
                     ignored.append(sp.name or "")
                     continue
                 # rows above the first record (blank or titles) are not data
-                while skip < len(sp.rows) and not any(c not in (None, "") for c in sp.rows[skip]):
-                    skip += 1
+                skip = self.first_record(sp.rows, hm)
             sheets.append({"sheet": sp.name, "header": hm, "skip": skip})
         if not sheets:
             return None

@@ -71,6 +71,17 @@ REPORTS: dict[str, Report] = {r.name: r for r in [
 ]}
 
 
+def get_report(name: str) -> Report:
+    """The report called ``name``, or a UsageError listing the reports."""
+    report = REPORTS.get(name)
+    if report is None:
+        raise UsageError(
+            f"no report named {name!r}",
+            hint="reports: " + ", ".join(REPORTS) + " (alpr-audit report --list)",
+        )
+    return report
+
+
 def list_reports() -> list[dict[str, str]]:
     """Name, title and description of every report."""
     return [{"name": r.name, "title": r.title, "description": r.description}
@@ -110,12 +121,7 @@ def run_report(
     until: str | dt.date | None = None,
 ) -> list[dict[str, object]]:
     """Rows of report ``name`` as dicts."""
-    report = REPORTS.get(name)
-    if report is None:
-        raise UsageError(
-            f"no report named {name!r}",
-            hint="reports: " + ", ".join(REPORTS) + " (alpr-audit report --list)",
-        )
+    report = get_report(name)
     clauses, params = [], []
     if agency:
         ids = resolve_agency(store, agency)

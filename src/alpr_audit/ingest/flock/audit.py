@@ -63,6 +63,18 @@ def _default_orders() -> tuple[tuple[str, ...], ...]:
     return tuple(orders)
 
 
+#: Column orders of the releases FORMATS.md describes, oldest first: Moderation went in
+#: Sep 2025, Text Prompt in Oct 2025, Offense Type came later, Total Devices Searched in
+#: Feb 2026.
+RELEASE_ORDERS = (
+    FULL_ORDER[:4] + FULL_ORDER[5:],
+    FULL_ORDER[:4] + FULL_ORDER[5:13],
+    FULL_ORDER[:4] + FULL_ORDER[5:12],
+    FULL_ORDER[:4] + FULL_ORDER[5:12] + ("offense_type",),
+    FULL_ORDER[:12] + ("offense_type",),
+    FULL_ORDER,
+)
+
 SEARCH_TYPES = {"search", "lookup", "apiv1", "apiv2", "convoy", "visual", "freeform",
                 "multigeo", "searchsummary"}
 
@@ -89,6 +101,7 @@ class FlockAuditImporter(TabularImporter):
                     {"search_date", "time_frame"})
     min_fields = 4
     default_orders = _default_orders()
+    release_orders = RELEASE_ORDERS
     column_checks: ClassVar[dict[str, ColumnCheck]] = {
         "search_time": lambda v: parse_timestamp(v) is not None,
         "time_frame": _is_frame,

@@ -1,0 +1,109 @@
+"""The CLI contract: --json equals the library's answer, errors have the contract's shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alpr_audit.ingest.pipeline import ingest_paths
+from alpr_audit.reports import REPORTS, run_report
+from alpr_audit.store import Store
+from conftest import fixture_file, write_csv
+
+KEYS = {"path", "sha256", "format", "status", "source_id", "rows_read", "rows_loaded",
+        "rows_rejected", "rows_duplicate", "message"}
+
+
+def _jsonish(rows):
+    import json
+
+    from alpr_audit.render import _jsonable
+
+    return json.loads(json.dumps(rows, default=_jsonable))
+
+
+def test_ingest_json_has_the_contract_shape_and_matches_the_library(cli, tmp_path: Path) -> None:
+    sample = fixture_file("flock/constructed_network-audit_sample.csv")
+    res = cli("--store", tmp_path / "a", "--json", "ingest", sample)
+    assert res.code == 0
+    [got] = res.json()
+    assert KEYS <= set(got)
+    with Store.open(tmp_path / "b") as store:
+        [lib] = ingest_paths(store, [sample])
+    expect = lib.to_json()
+    for key in ("sha256", "format", "status", "source_id", "rows_read", "rows_loaded",
+                "rows_rejected", "rows_duplicate"):
+        assert got[key] == expect[key]
+
+
+def test_ingest_exit_code_is_1_when_any_file_failed(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "in" / "junk.csv"
+    bad.parent.mkdir()
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    write_csv(tmp_path / "in" / "p.csv", ["id", "searchDate", "networkCount"],
+              [["x", "2026-03-10T04:31:52.901Z", "3"]])
+    res = cli("--store", tmp_path / "s", "--json", "ingest", tmp_path / "in")
+    assert res.code == 1
+    statuses = {Path(r["path"]).name: r["status"] for r in res.json()}
+    assert statuses == {"junk.csv": "failed", "p.csv": "ingested"}
+
+
+def test_reports_json_equals_the_library(cli, tmp_path: Path) -> None:
+    sample = fixture_file("flock/constructed_network-audit_sample.csv")
+    assert cli("--store", tmp_path / "s", "ingest", sample).code == 0
+    with Store.open(tmp_path / "s", read_only=True) as store:
+        for name in REPORTS:
+            lib = _jsonish(run_report(store, name))
+            res = cli("--store", tmp_path / "s", "--json", "report", name)
+            assert res.code == 0, res.stderr
+            assert res.json() == lib, name
+            assert lib, f"{name} returned no rows on the sample"
+
+
+def test_report_list_and_filters(cli, tmp_path: Path) -> None:
+    sample = fixture_file("flock/constructed_network-audit_sample.csv")
+    cli("--store", tmp_path / "s", "ingest", sample)
+    listed = cli("--json", "report", "--list").json()
+    assert [r["name"] for r in listed] == list(REPORTS)
+    res = cli("--store", tmp_path / "s", "--json", "report", "searches-by-org",
+              "--agency", "Example City CA PD", "--since", "2025-05-01", "--until", "2025-05-31")
+    assert res.json()[0]["organization"] == "Example City CA PD"
+    assert res.json()[0]["searches"] == 2  # May 1 and May 11; Apr 9 and Jun 1 fall outside
+
+
+def test_sql_is_read_only_and_formats(cli, tmp_path: Path) -> None:
+    sample = fixture_file("flock/constructed_network-audit_sample.csv")
+    cli("--store", tmp_path / "s", "ingest", sample)
+    res = cli("--store", tmp_path / "s", "sql", "SELECT count(*) AS n FROM searches", "--format", "csv")
+    assert res.stdout.splitlines() == ["n", "6"]
+    res = cli("--store", tmp_path / "s", "--json", "sql", "SELECT count(*) AS n FROM searches")
+    assert res.json() == [{"n": 6}]
+    for stmt in ("DELETE FROM sources", "COPY (SELECT 1) TO 'x.csv'", "ATTACH 'x.db'",
+                 "CREATE TABLE t (a INT)", "SELECT 1; SELECT 2"):
+        res = cli("--store", tmp_path / "s", "--json", "sql", stmt)
+        assert res.code != 0
+        assert set(res.json()["error"]) == {"kind", "message", "path", "locator", "hint"}
+    assert cli("--store", tmp_path / "s", "--json", "sql", "SELECT count(*) AS n FROM sources").json() == [{"n": 1}]
+
+
+def test_errors_have_message_place_and_hint_and_no_traceback(cli, tmp_path: Path) -> None:
+    res = cli("--store", tmp_path / "none", "sources")
+    assert res.code == 2
+    assert "no alpr-audit store" in res.stderr and "hint:" in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+    res = cli("--store", tmp_path / "none", "--json", "report", "searches-by-month")
+    assert res.json()["error"]["kind"] == "store"
+    res = cli("--json", "report", "no-such-report")
+    assert res.json()["error"]["kind"] == "usage"
+    res = cli("--json", "--bogus-option")
+    assert res.code == 2 and res.json()["error"]["kind"] == "usage"
+
+
+def test_sources_and_rejects_commands(cli, tmp_path: Path) -> None:
+    header = ["id", "searchDate", "networkCount"]
+    path = write_csv(tmp_path / "p.csv", header, [["a", "2026-03-10T04:31:52.901Z", "3"],
+                                                  ["b", "yesterday", "3"]])
+    cli("--store", tmp_path / "s", "ingest", path)
+    [src] = cli("--store", tmp_path / "s", "--json", "sources").json()
+    assert (src["rows_read"], src["rows_loaded"], src["rows_rejected"]) == (2, 1, 1)
+    [rej] = cli("--store", tmp_path / "s", "--json", "rejects", src["source_id"][:6]).json()
+    assert rej["locator"] == "row 3" and "yesterday" in rej["raw"]
