@@ -115,16 +115,20 @@ def macro_sql() -> list[str]:
         f"ELSE regexp_full_match(t, {_sql_str(REDACTION_PATTERN)}, 'i') END",
         "CREATE OR REPLACE TEMP MACRO aa_text_t(t) AS CASE WHEN aa_empty_t(t) THEN NULL "
         "WHEN aa_redacted_t(t) THEN NULL ELSE t END",
-        # integers: plain digits fast; thousands separators and Excel floats ('107472041.0')
-        # through DECIMAL, accepted only when whole
-        "CREATE OR REPLACE TEMP MACRO aa_num_t(t) AS "
-        "TRY_CAST(replace(replace(t, ',', ''), ' ', '') AS DECIMAL(38, 6))",
-        # (a cast of '4.5' to BIGINT would round, so only separator-free text takes the
-        # fast cast)
+        # Integers. Plain digits take the fast cast (a cast of '4.5' to BIGINT would round,
+        # so only text without '.', ',', ' ' or an exponent does). Thousands separators and
+        # Excel floats ('1,024,915', '107472041.0', '1.07472041E8') are accepted only when the
+        # text says a whole number; no rounding anywhere.
+        "CREATE OR REPLACE TEMP MACRO aa_int_sep(s) AS CASE "
+        r"WHEN regexp_full_match(s, '[+-]?[0-9]+(\.0*)?') THEN TRY_CAST(split_part(s, '.', 1) AS BIGINT) "
+        r"WHEN regexp_full_match(s, '[+-]?[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+') "
+        "AND TRY_CAST(s AS DOUBLE) = floor(TRY_CAST(s AS DOUBLE)) "
+        "AND abs(TRY_CAST(s AS DOUBLE)) < 9007199254740992 THEN TRY_CAST(TRY_CAST(s AS DOUBLE) AS BIGINT) "
+        "END",
         "CREATE OR REPLACE TEMP MACRO aa_int_t(t) AS CASE "
         "WHEN contains(t, '.') OR contains(t, ',') OR contains(t, ' ') OR contains(t, 'e') "
-        "OR contains(t, 'E') THEN (CASE WHEN aa_num_t(t) = floor(aa_num_t(t)) "
-        "THEN TRY_CAST(aa_num_t(t) AS BIGINT) END) ELSE TRY_CAST(t AS BIGINT) END",
+        "OR contains(t, 'E') THEN aa_int_sep(replace(replace(t, ',', ''), ' ', '')) "
+        "ELSE TRY_CAST(t AS BIGINT) END",
         # timestamps to naive UTC
         "CREATE OR REPLACE TEMP MACRO aa_excel_serial(x) AS CASE "
         r"WHEN regexp_full_match(x, '\d{5}(\.\d+)?') AND TRY_CAST(x AS DOUBLE) "
@@ -134,22 +138,25 @@ def macro_sql() -> list[str]:
         "CREATE OR REPLACE TEMP MACRO aa_ts_offset(x) AS CASE "
         r"WHEN regexp_matches(x, '[+-]\d\d:?\d\d$') "
         f"THEN timezone('UTC', try_strptime(x, {_sql_list(OFFSET_FORMATS)})) END",
-        # trimmed text → timestamp; empty, redacted and unknown forms all give NULL
-        "CREATE OR REPLACE TEMP MACRO aa_ts_t(t) AS "
+        # Trimmed text → timestamp; empty, redacted and unknown forms all give NULL. Every form
+        # starts with a digit; the test also keeps out the words DuckDB's strptime accepts
+        # whatever the format ('epoch', 'infinity').
+        "CREATE OR REPLACE TEMP MACRO aa_ts_t(t) AS CASE WHEN ascii(t) BETWEEN 48 AND 57 THEN "
         f"coalesce(try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}), aa_excel_serial(t), "
-        "aa_ts_offset(t))",
-        # time frames: 'A\nB' (two lines in one cell) or 'A to B'; part i of the trimmed cell
-        "CREATE OR REPLACE TEMP MACRO aa_frame_part_t(t, i) AS aa_trim(CASE "
+        "aa_ts_offset(t)) END",
+        # Time frames: 'A\nB' (two lines in one cell) or 'A to B'; part i of a trimmed cell,
+        # untrimmed (trim it in the next query layer: macros whose argument is itself a
+        # macro expand their argument once per use, and these nest badly).
+        "CREATE OR REPLACE TEMP MACRO aa_frame_part_t(t, i) AS CASE "
         "WHEN strpos(t, chr(10)) > 0 THEN (CASE WHEN i = 1 THEN left(t, strpos(t, chr(10)) - 1) "
         "ELSE substr(t, strpos(t, chr(10)) + 1) END) "
-        "ELSE split_part(t, ' to ', i) END)",
+        "ELSE split_part(t, ' to ', i) END",
         # the same rules on untrimmed cells, for callers that have not trimmed
         "CREATE OR REPLACE TEMP MACRO aa_is_empty(x) AS aa_empty_t(aa_trim(x))",
         "CREATE OR REPLACE TEMP MACRO aa_is_redacted(x) AS aa_redacted_t(aa_trim(x))",
         "CREATE OR REPLACE TEMP MACRO aa_text(x) AS aa_text_t(aa_trim(x))",
         "CREATE OR REPLACE TEMP MACRO aa_int(x) AS aa_int_t(aa_trim(x))",
         "CREATE OR REPLACE TEMP MACRO aa_ts(x) AS aa_ts_t(aa_trim(x))",
-        "CREATE OR REPLACE TEMP MACRO aa_frame_part(x, i) AS aa_frame_part_t(aa_trim(x), i)",
         # "holds something, but not what the column needs": the reject tests
         "CREATE OR REPLACE TEMP MACRO aa_bad_t(t, parsed) AS parsed IS NULL "
         "AND NOT aa_empty_t(t) AND NOT aa_redacted_t(t)",
@@ -195,7 +202,8 @@ def parse_int(text: str | None) -> int | None:
 def parse_time_frame(text: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Start and end of a two-line or ``A to B`` time frame, in UTC."""
     row = _con().execute(
-        "SELECT aa_ts(aa_frame_part($1, 1)), aa_ts(aa_frame_part($1, 2))", [text]
+        "SELECT aa_ts_t(aa_trim(a)), aa_ts_t(aa_trim(b)) FROM (SELECT aa_frame_part_t(t, 1) AS a, "
+        "aa_frame_part_t(t, 2) AS b FROM (SELECT aa_trim($1) AS t))", [text]
     ).fetchone()
     return row[0], row[1]
 

@@ -97,8 +97,8 @@ SELECT *,
   aa_text_t({t('org')}) AS searcher_name_raw,
   aa_int_t({t('networks')}) AS networks_searched,
   aa_int_t({t('devices')}) AS devices_searched,
-  aa_ts_t(aa_frame_part_t({t('time_frame')}, 1)) AS time_frame_start,
-  aa_ts_t(aa_frame_part_t({t('time_frame')}, 2)) AS time_frame_end,
+  aa_ts_t(_tf1) AS time_frame_start,
+  aa_ts_t(_tf2) AS time_frame_end,
   aa_text_t({t('plate')}) AS plate_query,
   aa_text_t({t('reason')}) AS reason,
   aa_text_t({t('case')}) AS case_number,
@@ -108,7 +108,10 @@ SELECT *,
   aa_text_t({t('moderation')}) AS moderation,
   aa_text_t({t('search_type')}) AS _stype,
   {redacted_expr} AS redacted
-FROM (SELECT *, {trimmed} FROM {relation})"""
+FROM (SELECT *, aa_trim(_tf1_raw) AS _tf1, aa_trim(_tf2_raw) AS _tf2 FROM (
+  SELECT *, aa_frame_part_t(_tf, 1) AS _tf1_raw, aa_frame_part_t(_tf, 2) AS _tf2_raw FROM (
+    SELECT *, {t('time_frame')} AS _tf FROM (
+      SELECT *, {trimmed} FROM {relation}))))"""
 
     def bad_number(field: str, parsed_col: str) -> str:
         if field not in hm.fields:
