@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import duckdb
+import pyarrow as pa
 
 from .names import ParsedName, parse_agency_name
 
@@ -32,10 +33,17 @@ def upsert(con: duckdb.DuckDBPyConnection, parsed: Iterable[ParsedName]) -> None
         ))
     if not rows:
         return
-    con.executemany(
-        """INSERT INTO agencies VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (agency_id) DO UPDATE SET
-          aliases = list_sort(list_distinct(list_concat(agencies.aliases, EXCLUDED.aliases))),
-          deactivated = agencies.deactivated OR EXCLUDED.deactivated""",
-        rows,
-    )
+    # One statement for all rows: executemany runs one statement per row (~3 ms each).
+    names = ["agency_id", "name", "state", "level", "is_federal", "is_private", "deactivated",
+             "aliases"]
+    batch = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+    con.register("_new_agencies", batch)
+    try:
+        con.execute(
+            """INSERT INTO agencies SELECT * FROM _new_agencies
+            ON CONFLICT (agency_id) DO UPDATE SET
+              aliases = list_sort(list_distinct(list_concat(agencies.aliases, EXCLUDED.aliases))),
+              deactivated = agencies.deactivated OR EXCLUDED.deactivated"""
+        )
+    finally:
+        con.unregister("_new_agencies")

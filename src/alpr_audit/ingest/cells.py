@@ -80,9 +80,6 @@ _MAX_MARKER = 48
 _WHITESPACE_SQL = " || ".join(f"chr({c})" for c in (32, 9, 10, 13, 160, 8203, 65279))
 
 
-_WS_CODES = "160, 8203, 65279"
-
-
 def _sql_list(items: tuple[str, ...]) -> str:
     return "[" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + "]"
 
@@ -98,9 +95,10 @@ def macro_sql() -> list[str]:
         # trim() strips spaces only; cells also arrive padded with tabs, CR/LF, NBSP, BOMs.
         # Most cells have no padding at all: the first branch returns them untouched, which is
         # faster than any trim.
+        # (Cells starting or ending in any non-ASCII character take the slow branch, which
+        # catches NBSP, zero-width spaces and BOMs without testing for each.)
         "CREATE OR REPLACE TEMP MACRO aa_trim(x) AS CASE WHEN x IS NULL THEN NULL "
-        f"WHEN ascii(x) > 32 AND ascii(right(x, 1)) > 32 AND ascii(x) NOT IN ({_WS_CODES}) "
-        f"AND ascii(right(x, 1)) NOT IN ({_WS_CODES}) THEN x "
+        "WHEN ascii(x) BETWEEN 33 AND 126 AND ascii(right(x, 1)) BETWEEN 33 AND 126 THEN x "
         f"ELSE trim(x, {_WHITESPACE_SQL}) END",
         # State tests on trimmed text (suffix _t). The CASE prefilters are for speed: a CASE
         # evaluates later branches only for the rows that reach them, so the regex runs on

@@ -105,7 +105,7 @@ def _write_searches(store: Store, staged: Path, source_id: str, result: StageRes
         LEFT JOIN _agency_map m ON s.searcher_name_raw = m.raw
         WHERE s._reject IS NULL AND NOT (s._has_id AND coalesce(r.rk, 1) > 1)
       ) k WHERE true {existing}
-    ) TO '{str(staged).replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd)"""
+    ) TO '{str(staged).replace("'", "''")}' (FORMAT parquet, COMPRESSION snappy)"""
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
 

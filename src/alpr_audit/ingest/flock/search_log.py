@@ -60,6 +60,12 @@ def build_select(hm: HeaderMap, relation: str, key: str = "content") -> str:
     def t(field: str) -> str:
         return f"t_{field}" if field in hm.fields else _NULL
 
+    def text(field: str) -> str:
+        """The value of a redactable text cell, reusing its redaction flag."""
+        if field not in hm.fields:
+            return _NULL
+        return f"CASE WHEN r_{field} OR aa_empty_t(t_{field}) THEN NULL ELSE t_{field} END"
+
     label = {f: (hm.headers[hm.fields.index(f)] if f in hm.fields else FIELD_LABELS[f])
              for f in FIELD_LABELS}
     if "search_date" in hm.fields and "search_time" in hm.fields:
@@ -77,10 +83,10 @@ def build_select(hm: HeaderMap, relation: str, key: str = "content") -> str:
     redactable = [("user", "user_ref"), ("plate", "plate_query"), ("reason", "reason"),
                   ("case", "case_number"), ("org", "searcher_name_raw"),
                   ("offense_type", "offense_type"), ("filters", "filters")]
-    redacted = ", ".join(
-        f"CASE WHEN aa_redacted_t(t_{f}) THEN '{name}' END"
-        for f, name in redactable if f in hm.fields
-    )
+    present = [(f, name) for f, name in redactable if f in hm.fields]
+    # each redaction test runs once per cell: r_<field> feeds both the value and the list
+    flags = "".join(f",\n  aa_redacted_t(t_{f}) AS r_{f}" for f, _ in present)
+    redacted = ", ".join(f"CASE WHEN r_{f} THEN '{name}' END" for f, name in present)
     redacted_expr = (f"[x FOR x IN [{redacted}] IF x IS NOT NULL]" if redacted
                      else "CAST([] AS VARCHAR[])")
     raw_json = "json_object(" + ", ".join(
@@ -93,24 +99,24 @@ SELECT *,
   {when} AS _when,
   aa_ts_t({when}) AS searched_at,
   aa_text_t({t('record_id')}) AS record_id,
-  aa_text_t({t('user')}) AS user_ref,
-  aa_text_t({t('org')}) AS searcher_name_raw,
+  {text('user')} AS user_ref,
+  {text('org')} AS searcher_name_raw,
   aa_int_t({t('networks')}) AS networks_searched,
   aa_int_t({t('devices')}) AS devices_searched,
   aa_ts_t(_tf1) AS time_frame_start,
   aa_ts_t(_tf2) AS time_frame_end,
-  aa_text_t({t('plate')}) AS plate_query,
-  aa_text_t({t('reason')}) AS reason,
-  aa_text_t({t('case')}) AS case_number,
-  aa_text_t({t('offense_type')}) AS offense_type,
-  aa_text_t({t('filters')}) AS filters,
+  {text('plate')} AS plate_query,
+  {text('reason')} AS reason,
+  {text('case')} AS case_number,
+  {text('offense_type')} AS offense_type,
+  {text('filters')} AS filters,
   aa_text_t({t('text_prompt')}) AS text_prompt,
   aa_text_t({t('moderation')}) AS moderation,
   aa_text_t({t('search_type')}) AS _stype,
   {redacted_expr} AS redacted
 FROM (SELECT *, aa_trim(_tf1_raw) AS _tf1, aa_trim(_tf2_raw) AS _tf2 FROM (
   SELECT *, aa_frame_part_t(_tf, 1) AS _tf1_raw, aa_frame_part_t(_tf, 2) AS _tf2_raw FROM (
-    SELECT *, {t('time_frame')} AS _tf FROM (
+    SELECT *, {t('time_frame')} AS _tf{flags} FROM (
       SELECT *, {trimmed} FROM {relation}))))"""
 
     def bad_number(field: str, parsed_col: str) -> str:
@@ -147,10 +153,11 @@ SELECT _locator, _rj AS _reject,
   {kb} AS _kb, record_id IS NOT NULL AS _has_id,
   searcher_name_raw, record_id, user_ref, searched_at, _when AS searched_at_raw,
   reason, case_number, offense_type, plate_query,
-  CASE WHEN contains(lower(_stype), 'mobile')
-       THEN regexp_replace(_stype, '\\s*-\\s*mobile\\s*$', '', 'i') ELSE _stype END AS search_type,
-  coalesce(contains(lower(_stype), 'mobile')
-           AND regexp_matches(_stype, '-\\s*mobile\\s*$', 'i'), false) AS mobile,
+  CASE WHEN _mobile THEN regexp_replace(_stype, '\\s*-\\s*mobile\\s*$', '', 'i')
+       ELSE _stype END AS search_type,
+  _mobile AS mobile,
   networks_searched, devices_searched, time_frame_start, time_frame_end,
   filters, text_prompt, moderation, redacted
-FROM (SELECT *, {reject} AS _rj FROM ({parsed}))"""
+FROM (SELECT *, {reject} AS _rj,
+        coalesce(_stype ILIKE '%mobile' AND regexp_matches(_stype, '-\\s*mobile\\s*$', 'i'), false) AS _mobile
+      FROM ({parsed}))"""
