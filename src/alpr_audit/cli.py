@@ -72,7 +72,7 @@ def _open_store(read_only: bool = False, memory_limit: str | None = None):  # no
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files or folders to ingest.")],
     agency: Annotated[str | None, typer.Option(
         "--agency", metavar="NAME",
         help="Agency whose records these are (publisher), when the files do not say.")] = None,
@@ -80,7 +80,11 @@ def ingest(
         "--log-kind", metavar="KIND",
         help="Override the detected log kind: org_audit, network_audit or portal_audit.")] = None,
 ) -> None:
-    """Ingest files (detected by content) into the store; prints one summary row per file."""
+    """Ingest files or folders; formats are detected by content.
+
+    Prints one row per file: format, log kind, rows read / loaded / rejected / duplicate.
+    Exit code 0 when every file was ingested or already present, 1 when any failed.
+    """
     from .ingest.pipeline import ingest_paths
     from .progress import IngestProgress
 
@@ -112,7 +116,7 @@ def _ingest_row(r: Any) -> dict[str, Any]:
 
 @app.command()
 def sources() -> None:
-    """List the ingested files (the ledger) with their row accounting."""
+    """List ingested files (the ledger) with row accounting."""
     with _open_store(read_only=True) as store:
         rows = store.query(
             "SELECT source_id, path, sha256, format, publisher_agency_id, log_kind, rows_read, "
@@ -129,10 +133,12 @@ def sources() -> None:
 @app.command()
 def rejects(
     source: Annotated[str | None, typer.Argument(
+        metavar="[SOURCE]",
         help="Source id (or its first characters); all sources when omitted.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many rows (0 = all).")] = 200,
+    limit: Annotated[int, typer.Option("--limit", metavar="N",
+                                       help="At most this many rows (0 = all).")] = 200,
 ) -> None:
-    """Rows that could not be loaded: source, place, reason and raw text."""
+    """Show rejected rows: source, place, reason, raw text."""
     with _open_store(read_only=True) as store:
         sql = "SELECT source_id, locator, reason, raw FROM rejects"
         params: list[Any] = []
@@ -154,10 +160,15 @@ def rejects(
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="One read-only SQL statement.")],
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="One read-only SQL statement.")],
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT",
+                                     help="table, csv or json.")] = "table",
 ) -> None:
-    """Run read-only SQL over the normalised tables (sources, rejects, agencies, searches)."""
+    """Run read-only SQL over the normalised tables.
+
+    Tables: sources, rejects, agencies, searches. Only SELECT (and EXPLAIN, DESCRIBE)
+    statements run; anything that would write is refused.
+    """
     from .store.sql import run_readonly_sql
 
     if fmt not in ("table", "csv", "json"):
@@ -169,7 +180,7 @@ def sql(
 
 @app.command()
 def report(
-    name: Annotated[str | None, typer.Argument(help="Report name (see --list).")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="[NAME]", help="Report name (see --list).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the reports.")] = False,
     agency: Annotated[str | None, typer.Option(
         "--agency", metavar="A", help="Only this agency (id, name or alias).")] = None,
@@ -177,9 +188,10 @@ def report(
         "--since", metavar="DATE", help="From this date (YYYY-MM-DD, UTC).")] = None,
     until: Annotated[str | None, typer.Option(
         "--until", metavar="DATE", help="Up to and including this date.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT",
+                                     help="table, csv or json.")] = "table",
 ) -> None:
-    """Run a named report."""
+    """Run a named report (report --list shows them)."""
     from .reports import get_report, list_reports, run_report
 
     if list_ or name is None:
@@ -200,11 +212,16 @@ def synth(
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write.")],
     scale: Annotated[int, typer.Option(
         "--scale", metavar="N", help="About N network-audit records (10^3 … 10^8).")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Same seed, same bytes.")] = 0,
     agency: Annotated[str, typer.Option(
         "--agency", metavar="NAME", help="The synthetic agency's name.")] = "Mapleton CA PD",
 ) -> None:
-    """Write a synthetic agency's Flock audit logs and portal CSVs (with every known quirk)."""
+    """Write a synthetic agency's Flock logs.
+
+    Monthly network-audit CSVs overlapping by a day, an organisation-audit workbook and two
+    overlapping portal downloads, with every quirk of FORMATS.md. A hidden .manifest.json
+    says what a correct ingest must count.
+    """
     from .demo import synthesize
 
     manifest = synthesize(out, scale=scale, seed=seed, agency=agency)
@@ -219,9 +236,12 @@ def synth(
 def demo(
     scale: Annotated[int, typer.Option("--scale", metavar="N",
                                        help="About N network-audit records.")] = 5_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic agency.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Seed of the synthetic agency.")] = 0,
 ) -> None:
-    """Synthesize a small agency, ingest it and print the first reports."""
+    """Synthesize an agency, ingest it, print reports.
+
+    Uses a new store in a temporary folder unless --store (or ALPR_AUDIT_STORE) is given.
+    """
     from .demo import run_demo
 
     store = _settings.store_path() if _settings.store_given() else None

@@ -107,7 +107,7 @@ SEARCHES = Table(
         ("record_id", "VARCHAR", "the vendor's record id, when the export has one"),
         ("user_ref", "VARCHAR", "user name or id as written (personal data)"),
         ("searched_at", "TIMESTAMP", "UTC"),
-        ("searched_at_raw", "VARCHAR", "source text of the search time"),
+        ("searched_at_raw", "VARCHAR", "source text of the search time when its zone was not explicit"),
         ("reason", "VARCHAR", "the purpose typed by the user"),
         ("case_number", "VARCHAR", "case number as typed"),
         ("offense_type", "VARCHAR", "offense type picked by the user"),

@@ -151,7 +151,9 @@ END"""
 SELECT _locator, _rj AS _reject,
   CASE WHEN _rj IS NOT NULL THEN coalesce(_raw, {raw_json}) END AS _raw,
   {kb} AS _kb, record_id IS NOT NULL AS _has_id,
-  searcher_name_raw, record_id, user_ref, searched_at, _when AS searched_at_raw,
+  searcher_name_raw, record_id, user_ref, searched_at,
+  -- invariant 4: keep the text where the zone was not explicit (naive forms, Excel serials)
+  CASE WHEN suffix(_when, 'UTC') OR suffix(_when, 'Z') THEN NULL ELSE _when END AS searched_at_raw,
   reason, case_number, offense_type, plate_query,
   CASE WHEN _mobile THEN regexp_replace(_stype, '\\s*-\\s*mobile\\s*$', '', 'i')
        ELSE _stype END AS search_type,
