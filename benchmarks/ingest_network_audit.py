@@ -38,6 +38,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: temp)")
     ap.add_argument("--memory-limit", default=None, help="ALPR_AUDIT_MEMORY_LIMIT for ingest")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    ap.add_argument("--stdlib", action="store_true",
+                    help="also time the plain-Python csv+regex reference scanner once")
     args = ap.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="alpr-bench-"))
@@ -74,6 +76,11 @@ def main() -> None:
         "ingest_peak_mb": round(max(r.peak_rss_mb for r in ingest)),
         "records_per_s": round(manifest["rows"] / g),
     }
+    if args.stdlib:
+        scanner = Path(__file__).parent / "_stdlib_scanner.py"
+        ref = measure([py, str(scanner), str(csv)])
+        result["stdlib_scanner_s"] = round(ref.seconds, 2)
+        result["stdlib_scanner_ratio"] = round(ref.seconds / b, 2)
     print(json.dumps(result, indent=2))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"ingest_network_audit_{args.records}.json").write_text(json.dumps(result, indent=2))
