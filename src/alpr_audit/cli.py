@@ -79,6 +79,9 @@ def ingest(
     log_kind: Annotated[str | None, typer.Option(
         "--log-kind", metavar="KIND",
         help="Override the detected log kind: org_audit, network_audit or portal_audit.")] = None,
+    format_ids: Annotated[list[str] | None, typer.Option(
+        "--format", metavar="FORMAT",
+        help="Only try this format id (repeatable); default: detect among all.")] = None,
 ) -> None:
     """Ingest files or folders; formats are detected by content.
 
@@ -86,12 +89,15 @@ def ingest(
     Exit code 0 when every file was ingested or already present, 1 when any failed.
     """
     from .ingest.pipeline import ingest_paths
+    from .ingest.registry import by_format_id
     from .progress import IngestProgress
 
+    importers = by_format_id(format_ids) if format_ids else None
     with _open_store(memory_limit=_settings.ingest_memory_limit()) as store:
         with IngestProgress(enabled=not _settings.json) as progress:
             results = ingest_paths(store, paths, agency=agency, log_kind=log_kind,
-                                   progress=progress, debug=_settings.debug)
+                                   progress=progress, debug=_settings.debug,
+                                   importers=importers)
     if _settings.json:
         print_json([r.to_json() for r in results])
     else:

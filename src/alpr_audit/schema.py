@@ -26,10 +26,24 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """A normalised table.
+
+    For Parquet tables the ingest pipeline fills some columns itself (``source_id``,
+    ``locator``, the publisher column, agency ids, ``natural_key``, ``occurrence``); an
+    importer's stage provides the rest. ``scope`` columns bound de-duplication across files
+    (a key only meets keys of the same publisher and, for searches, log kind); ``verify``
+    columns are compared exactly besides the key hash; ``agency_refs`` pairs a written agency
+    name column with the id column the registry fills.
+    """
+
     name: str
     storage: str  # "catalog" (a DuckDB table) or "parquet" (files + a view)
     columns: tuple[Column, ...]
     doc: str
+    publisher: str = "publisher_agency_id"
+    scope: tuple[str, ...] = ("publisher_agency_id",)
+    verify: tuple[str, ...] = ()
+    agency_refs: tuple[tuple[str, str], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -127,8 +141,167 @@ SEARCHES = Table(
         ("occurrence", "INTEGER", "nth identical record in a file without record ids"),
     ),
     "one search (query) audit record",
+    scope=("publisher_agency_id", "log_kind"),
+    verify=("record_id", "searched_at", "searcher_name_raw", "search_type"),
+    agency_refs=(("searcher_name_raw", "searcher_agency_id"),),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (SOURCES, REJECTS, AGENCIES, SEARCHES)}
+# Columns every Parquet table ends with: the de-duplication key the pipeline computes.
+_KEY = (
+    ("natural_key", "UBIGINT", "hash of the de-duplication key (see docs/formats.md)"),
+    ("occurrence", "INTEGER", "nth identical record in a file without record ids"),
+)
+
+SHARING = Table(
+    "sharing",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("publisher_agency_id", "VARCHAR", "agency whose sharing this is"),
+        ("partner_agency_id", "VARCHAR", "the other agency (registry id)"),
+        ("partner_name_raw", "VARCHAR", "the other agency as written"),
+        ("direction", "VARCHAR", "out (publisher shares with partner) or in (partner shares)"),
+        ("data_kind", "VARCHAR", "detections or hotlist"),
+        ("status", "VARCHAR", "active, deactivated or inactive as the source marks it"),
+        ("observed_on", "DATE", "date the source shows the relationship (capture/report date)"),
+        ("relationship", "VARCHAR", "relationship label of the source (Flock devices page)"),
+        ("access", "VARCHAR", "access label of the source"),
+        ("search_enabled", "BOOLEAN", "partner may search (Flock devices page)"),
+        ("hotlist_enabled", "BOOLEAN", "partner's hot-list tool enabled"),
+        ("camera_count", "BIGINT", "cameras the partner's network holds, when stated"),
+        ("hotlists", "VARCHAR[]", "hot-list names shared"),
+        ("flags", "VARCHAR[]", "markers as written: federal, NVLS …"),
+        *_KEY,
+    ),
+    "one sharing relationship observed in a source",
+    agency_refs=(("partner_name_raw", "partner_agency_id"),),
+)
+
+USERS = Table(
+    "users",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency the account belongs to"),
+        ("user_ref", "VARCHAR", "user name or id as written (personal data)"),
+        ("display_name", "VARCHAR", "person's name (personal data)"),
+        ("email", "VARCHAR", "e-mail (personal data)"),
+        ("phone", "VARCHAR", "phone (personal data)"),
+        ("title", "VARCHAR", "job title"),
+        ("role", "VARCHAR", "role in the ALPR system"),
+        ("identity_provider", "VARCHAR", "sign-in provider"),
+        ("permissions", "VARCHAR[]", "permissions enabled (search, hotlist tool, user mgmt …)"),
+        ("last_login", "TIMESTAMP", "UTC"),
+        ("training_on", "DATE", "date of ALPR training, when stated"),
+        ("redacted", "VARCHAR[]", "columns whose cell held a redaction marker"),
+        *_KEY,
+    ),
+    "one account with access",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+HOTLIST_EVENTS = Table(
+    "hotlist_events",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency whose log this is"),
+        ("event_id", "VARCHAR", "vendor event id, when exported"),
+        ("user_ref", "VARCHAR", "who acted (personal data)"),
+        ("at", "TIMESTAMP", "UTC"),
+        ("event_type", "VARCHAR", "create, update, delete …"),
+        ("entity_type", "VARCHAR", "Custom Hotlist Entry, networkShare, user …"),
+        ("hotlist_name", "VARCHAR", "hot list"),
+        ("plate_query", "VARCHAR", "plate (personal data)"),
+        ("plate_state", "VARCHAR", "plate's state"),
+        ("reason", "VARCHAR", "reason given"),
+        ("case_number", "VARCHAR", "case number given"),
+        ("expires_at", "TIMESTAMP", "UTC expiry of a hot-list entry"),
+        ("details", "VARCHAR", "every Key: value of the entity details, as JSON"),
+        ("redacted", "VARCHAR[]", "columns whose cell held a redaction marker"),
+        *_KEY,
+    ),
+    "one hot-list or administrative action",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+DETECTION_COUNTS = Table(
+    "detection_counts",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file (page, line)"),
+        ("agency_id", "VARCHAR", "agency whose cameras detected"),
+        ("period_start", "TIMESTAMP", "first instant counted (UTC as the report states it)"),
+        ("period_end", "TIMESTAMP", "last instant counted: what the report says, not a calendar year"),
+        ("period_text", "VARCHAR", "the period as written"),
+        ("system", "VARCHAR", "camera system or contributor, NULL for the agency total"),
+        ("detections", "BIGINT", "plate reads that were not hits"),
+        ("hits", "BIGINT", "hot-list hits"),
+        ("total_records", "BIGINT", "what the source calls total records"),
+        ("basis", "VARCHAR", "what the source counted, e.g. 'detections+hits=total_records'"),
+        ("report_created_on", "DATE", "report's creation date"),
+        *_KEY,
+    ),
+    "an aggregate count of detections/hits over a period",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+PORTAL_SNAPSHOTS = Table(
+    "portal_snapshots",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency the portal is about"),
+        ("agency_name_raw", "VARCHAR", "agency name as the portal writes it"),
+        ("captured_on", "DATE", "capture date (page or file name)"),
+        ("retention_days", "INTEGER", "data retention in days"),
+        ("camera_count", "BIGINT", "cameras"),
+        ("vehicles_30d", "BIGINT", "vehicles detected in the last 30 days"),
+        ("hits_30d", "BIGINT", "hot-list hits in the last 30 days"),
+        ("searches_30d", "BIGINT", "searches in the last 30 days"),
+        ("hotlists", "VARCHAR[]", "hot lists alerted on"),
+        ("what_detected", "VARCHAR", "policy text"),
+        ("what_not_detected", "VARCHAR", "policy text"),
+        ("acceptable_use", "VARCHAR", "policy text"),
+        ("prohibited_uses", "VARCHAR", "policy text"),
+        ("access_policy", "VARCHAR", "policy text"),
+        ("hotlist_policy", "VARCHAR", "policy text"),
+        ("policy_links", "VARCHAR[]", "links to policies"),
+        ("last_updated", "DATE", "portal's 'last updated' date"),
+        *_KEY,
+    ),
+    "one capture of a transparency page",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+EXTERNAL_ACCESS_COUNTS = Table(
+    "external_access_counts",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency whose data was accessed"),
+        ("period_start", "TIMESTAMP", "start of the period"),
+        ("period_end", "TIMESTAMP", "end of the period"),
+        ("accesses", "BIGINT", "accesses by other agencies"),
+        *_KEY,
+    ),
+    "accesses by other agencies in a period",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    SOURCES, REJECTS, AGENCIES, SEARCHES, SHARING, USERS, HOTLIST_EVENTS, DETECTION_COUNTS,
+    PORTAL_SNAPSHOTS, EXTERNAL_ACCESS_COUNTS)}
 PARQUET_TABLES = [t for t in TABLES.values() if t.storage == "parquet"]
 CATALOG_TABLES = [t for t in TABLES.values() if t.storage == "catalog"]

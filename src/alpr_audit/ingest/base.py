@@ -1,12 +1,14 @@
 """What every importer is: a sniffer that recognises a format by content, and a stager that
 turns the file's rows into a ``stage`` table of the target table's columns.
 
-An importer never writes the store. It fills the TEMP table ``stage`` on the connection it is
-given; the pipeline then de-duplicates, writes Parquet and commits (``ingest.commit``). This
-keeps the invariants (row accounting, atomicity, provenance) in one place for every format.
+An importer never writes the store. It fills one TEMP table ``stage_<table>`` per target table
+(:func:`stage_name`) on the connection it is given; the pipeline then de-duplicates, writes
+Parquet and commits (``ingest.commit``). This keeps the invariants (row accounting,
+atomicity, provenance) in one place for every format.
 
-``stage`` columns: every column of the target table except ``source_id``, ``natural_key`` and
-``occurrence`` (the pipeline adds them), plus:
+Stage columns: any columns of the target table (those the pipeline fills — ``source_id``,
+``locator``, the publisher column, agency ids, ``natural_key``, ``occurrence`` — are ignored;
+missing ones come from ``StageResult.constants`` or are NULL), plus:
 
 * ``_locator`` — the place in the file (``Sheet!12``), or NULL when ``locator_base`` applies;
 * ``_reject`` — NULL, or why the row cannot be loaded (the row then goes to ``rejects``);
@@ -68,14 +70,26 @@ class StageContext:
     set_total: Callable[[int | None], None]
 
 
+#: A constant meaning "the publisher's agency id" (see StageResult.constants).
+PUBLISHER = object()
+
+
+def stage_name(table: str) -> str:
+    """The TEMP table an importer fills for target ``table``."""
+    return f"stage_{table}"
+
+
 @dataclass
 class StageResult:
-    """What staging produced beyond the ``stage`` table."""
+    """What staging produced beyond the stage tables."""
 
     locator_base: int  # 'row ' || (rowid + locator_base) where _locator is NULL
-    log_kind: str
+    log_kind: str | None
     publisher_name: str | None  # publisher agency name as found in the data (or given)
     details: dict[str, Any] = field(default_factory=dict)
+    tables: tuple[str, ...] = ("searches",)  # target tables staged, in commit order
+    #: column -> value for columns the stages lack (``PUBLISHER`` = the publisher's id)
+    constants: dict[str, Any] = field(default_factory=dict)
 
 
 class Importer(Protocol):
@@ -89,4 +103,4 @@ class Importer(Protocol):
         """A plan when the probe is this format, else None. Must not raise on any input."""
 
     def stage(self, ctx: StageContext) -> StageResult:
-        """Fill TEMP table ``stage`` from the file; raise IngestError if it is unreadable."""
+        """Fill the stage tables from the file; raise IngestError if it is unreadable."""

@@ -10,6 +10,10 @@ Row accounting (invariant 1): every staged row is exactly one of
 so ``rows_read = rows_loaded + rows_rejected + rows_duplicate`` holds by construction and is
 checked before anything is committed.
 
+An importer may stage several tables (a portal page holds a snapshot, sharing lists and a
+search log): each staged table ``stage_<name>`` is de-duplicated and written on its own, and
+the source's counts are the sums.
+
 Natural keys (documented in docs/formats.md): records with a vendor id are keyed by
 (publisher, log kind, id, search time, searching org, search type) — ids alone repeat for
 ~0.6 % of Flock rows that are distinct searches; portal rows by (publisher, log kind, id);
@@ -22,87 +26,137 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from ..agencies import registry as agency_registry
 from ..errors import StoreError
-from ..schema import SEARCHES
+from ..schema import TABLES, Table
 from ..store import Store
-from .base import StageResult
-
-
-#: Log kinds whose searches were all made by the publishing agency's own users.
-OWN_SEARCH_LOGS = ("org_audit", "portal_audit")
+from .base import PUBLISHER, StageResult, stage_name
 
 
 @dataclass
 class Counts:
-    rows_read: int
-    rows_loaded: int
-    rows_rejected: int
-    rows_duplicate: int
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    by_table: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, table: str, read: int, loaded: int, rejected: int) -> None:
+        dup = read - rejected - loaded
+        if dup < 0:  # pragma: no cover - guards the accounting identity
+            raise StoreError(f"row accounting failed for table {table}: "
+                             f"{read} read, {loaded} loaded, {rejected} rejected")
+        self.rows_read += read
+        self.rows_loaded += loaded
+        self.rows_rejected += rejected
+        self.rows_duplicate += dup
+        self.by_table[table] = {"read": read, "loaded": loaded, "rejected": rejected,
+                                "duplicate": dup}
 
 
 def _lit(value: str | None) -> str:
     return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def _prepare_agencies(store: Store, publisher: str | None) -> tuple[list[Any], str | None]:
-    """Parse the searching organisations' names; map them in TEMP table ``_agency_map``."""
-    names = [r[0] for r in store.con.execute(
-        "SELECT DISTINCT searcher_name_raw FROM stage WHERE _reject IS NULL "
-        "AND searcher_name_raw IS NOT NULL").fetchall()]
-    parsed = agency_registry.parse_names(names + ([publisher] if publisher else []))
+def _stage_columns(store: Store, stage: str) -> set[str]:
+    return {r[0] for r in store.con.execute(f"DESCRIBE {stage}").fetchall()}
+
+
+def _prepare_agencies(store: Store, result: StageResult) -> tuple[list[Any], str | None]:
+    """Parse every written agency name the stages hold; map them in TEMP ``_agency_map``."""
+    names: set[str] = set()
+    for name in result.tables:
+        table, stage = TABLES[name], stage_name(name)
+        cols = _stage_columns(store, stage)
+        for raw_col, _ in table.agency_refs:
+            if raw_col in cols:
+                names.update(r[0] for r in store.con.execute(
+                    f'SELECT DISTINCT "{raw_col}" FROM {stage} WHERE _reject IS NULL '
+                    f'AND "{raw_col}" IS NOT NULL').fetchall())
+    publisher = result.publisher_name
+    parsed = agency_registry.parse_names(sorted(names) + ([publisher] if publisher else []))
     store.con.execute("CREATE OR REPLACE TEMP TABLE _agency_map (raw VARCHAR, agency_id VARCHAR)")
-    if names:
-        store.con.executemany("INSERT INTO _agency_map VALUES (?, ?)",
-                              [(n, parsed[n].agency_id) for n in names if n in parsed])
+    rows = [(n, parsed[n].agency_id) for n in names if n in parsed]
+    if rows:
+        _insert_map(store, rows)
     publisher_id = parsed[publisher].agency_id if publisher in parsed else None
     return list(parsed.values()), publisher_id
 
 
-def _write_searches(store: Store, staged: Path, source_id: str, result: StageResult,
-                    publisher_id: str | None) -> int:
-    """Write the loaded rows of ``stage`` to ``staged``; return how many."""
+def _insert_map(store: Store, rows: list[tuple[str, str]]) -> None:
+    store.con.register("_map_rows", pa.table({"raw": [r[0] for r in rows],
+                                              "agency_id": [r[1] for r in rows]}))
+    try:
+        store.con.execute("INSERT INTO _agency_map SELECT * FROM _map_rows")
+    finally:
+        store.con.unregister("_map_rows")
+
+
+def _constant(value: str | None, publisher_id: str | None) -> str:
+    return _lit(publisher_id) if value is PUBLISHER else _lit(value)
+
+
+def _write_table(store: Store, table: Table, staged: Path, source_id: str,
+                 result: StageResult, publisher_id: str | None) -> int:
+    """Write the loaded rows of ``stage_<table>`` to ``staged``; return how many."""
     con = store.con
+    stage = stage_name(table.name)
+    have = _stage_columns(store, stage)
+    verify = [c for c in table.verify if c in have]
     # Ranks only for keys that occur more than once: most files have few or none.
-    con.execute("""CREATE OR REPLACE TEMP TABLE _ranks AS
-        SELECT rowid AS _row, row_number() OVER (
-            PARTITION BY _kb, record_id, searched_at, searcher_name_raw, search_type, mobile
-            ORDER BY rowid) AS rk
-        FROM stage
+    partition = ", ".join(["_kb"] + [f'"{c}"' for c in verify])
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _ranks AS
+        SELECT rowid AS _row, row_number() OVER (PARTITION BY {partition} ORDER BY rowid) AS rk
+        FROM {stage}
         WHERE _reject IS NULL AND _kb IN (
-            SELECT _kb FROM stage WHERE _reject IS NULL GROUP BY _kb HAVING count(*) > 1)""")
-    has_existing = bool(store.table_files("searches"))
+            SELECT _kb FROM {stage} WHERE _reject IS NULL GROUP BY _kb HAVING count(*) > 1)""")
+
+    exprs: dict[str, str] = {
+        "source_id": _lit(source_id),
+        "locator": f"coalesce(s._locator, 'row ' || (s.rowid + {result.locator_base}))",
+        table.publisher: _lit(publisher_id),
+        "natural_key": "CASE WHEN s._has_id THEN s._kb ELSE hash(s._kb, coalesce(r.rk, 1)) END",
+        "occurrence": "CAST(CASE WHEN s._has_id THEN 1 ELSE coalesce(r.rk, 1) END AS INTEGER)",
+    }
+    joins = []
+    for i, (raw_col, id_col) in enumerate(table.agency_refs):
+        default = _constant(result.constants.get(id_col), publisher_id)
+        if raw_col in have:
+            joins.append(f'LEFT JOIN _agency_map m{i} ON s."{raw_col}" = m{i}.raw')
+            exprs[id_col] = f"coalesce(m{i}.agency_id, {default})"
+        else:
+            exprs[id_col] = default
+    select = []
+    for col in table.columns:
+        if col.name in exprs:
+            e = exprs[col.name]
+        elif col.name in have:
+            e = f's."{col.name}"'
+        elif col.name in result.constants:
+            e = _constant(result.constants[col.name], publisher_id)
+        else:
+            e = "NULL"
+        select.append(f'CAST({e} AS {col.type}) AS "{col.name}"')
+
     existing = ""
-    if has_existing:
-        existing = f"""AND NOT EXISTS (SELECT 1 FROM searches e
-            WHERE e.publisher_agency_id IS NOT DISTINCT FROM {_lit(publisher_id)}
-              AND e.log_kind = {_lit(result.log_kind)}
-              AND e.natural_key = k.natural_key AND e.occurrence = k.occurrence
-              AND e.record_id IS NOT DISTINCT FROM k.record_id
-              AND e.searched_at IS NOT DISTINCT FROM k.searched_at
-              AND e.searcher_name_raw IS NOT DISTINCT FROM k.searcher_name_raw
-              AND e.search_type IS NOT DISTINCT FROM k.search_type)"""
-    cols = ", ".join(f'"{c}"' for c in SEARCHES.column_names)
-    # Organisation and portal audits list the publisher's own users' searches.
-    own = _lit(publisher_id) if result.log_kind in OWN_SEARCH_LOGS else "NULL"
+    if store.table_files(table.name):
+        same = [f'e."{c}" IS NOT DISTINCT FROM k."{c}"' for c in (*table.scope, *verify)]
+        existing = (f'AND NOT EXISTS (SELECT 1 FROM "{table.name}" e WHERE '
+                    + " AND ".join(same + ["e.natural_key = k.natural_key",
+                                           "e.occurrence = k.occurrence"]) + ")")
     sql = f"""COPY (
-      SELECT {cols} FROM (
-        SELECT {_lit(source_id)} AS source_id,
-          coalesce(s._locator, 'row ' || (s.rowid + {result.locator_base})) AS locator,
-          {_lit(publisher_id)} AS publisher_agency_id,
-          coalesce(m.agency_id, {own}) AS searcher_agency_id,
-          s.* EXCLUDE (_locator, _reject, _raw, _kb, _has_id),
-          {_lit(result.log_kind)} AS log_kind,
-          CASE WHEN s._has_id THEN s._kb ELSE hash(s._kb, coalesce(r.rk, 1)) END AS natural_key,
-          CAST(CASE WHEN s._has_id THEN 1 ELSE coalesce(r.rk, 1) END AS INTEGER) AS occurrence
-        FROM stage s
+      SELECT * FROM (
+        SELECT {", ".join(select)}
+        FROM {stage} s
         LEFT JOIN _ranks r ON s.rowid = r._row
-        LEFT JOIN _agency_map m ON s.searcher_name_raw = m.raw
+        {" ".join(joins)}
         WHERE s._reject IS NULL AND NOT (s._has_id AND coalesce(r.rk, 1) > 1)
       ) k WHERE true {existing}
     ) TO '{str(staged).replace("'", "''")}' (FORMAT parquet, COMPRESSION snappy)"""
@@ -121,25 +175,28 @@ def finalize(
     run_id: str,
     details: dict[str, Any],
 ) -> Counts:
-    """De-duplicate and write the staged rows, then commit the source atomically."""
+    """De-duplicate and write the staged tables, then commit the source atomically."""
     con = store.con
-    read, rejected = con.execute("SELECT count(*), count(_reject) FROM stage").fetchone()
-    parsed, publisher_id = _prepare_agencies(store, result.publisher_name)
-    store.staging_dir.mkdir(parents=True, exist_ok=True)
-    staged = store.staging_dir / f"{source_id}.parquet"
-    loaded = _write_searches(store, staged, source_id, result, publisher_id)
-    counts = Counts(read, loaded, rejected, read - rejected - loaded)
-    if counts.rows_duplicate < 0:  # pragma: no cover - guards the accounting identity
-        raise StoreError(f"row accounting failed for {path}: {counts}", path=str(path))
-
-    final = store.table_dir(SEARCHES.name) / f"{source_id}.parquet"
-    relpath = final.relative_to(store.root).as_posix()
-    if loaded:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, final)  # invisible until the catalog names it below
-    else:
-        staged.unlink(missing_ok=True)
+    counts = Counts()
+    written: list[tuple[str, Path, int]] = []  # (table, final path, rows)
     try:
+        parsed, publisher_id = _prepare_agencies(store, result)
+        store.staging_dir.mkdir(parents=True, exist_ok=True)
+        for name in result.tables:
+            stage = stage_name(name)
+            read, rejected = con.execute(f"SELECT count(*), count(_reject) FROM {stage}").fetchone()
+            staged = store.staging_dir / f"{source_id}.{name}.parquet"
+            loaded = _write_table(store, TABLES[name], staged, source_id, result, publisher_id)
+            counts.add(name, read, loaded, rejected)
+            if loaded:
+                final = store.table_dir(name) / f"{source_id}.parquet"
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, final)  # invisible until the catalog names it below
+                written.append((name, final, loaded))
+            else:
+                staged.unlink(missing_ok=True)
+        if len(result.tables) > 1:
+            details = {**details, "tables": counts.by_table}
         with store.transaction() as tx:
             tx.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ingested', ?, ?, ?, ?)",
@@ -148,20 +205,26 @@ def finalize(
                  counts.rows_duplicate, datetime.now(UTC).replace(tzinfo=None), run_id,
                  path.stat().st_size, json.dumps(details, default=str)],
             )
-            tx.execute(
-                f"""INSERT INTO rejects SELECT {_lit(source_id)},
-                    coalesce(_locator, 'row ' || (rowid + {result.locator_base})), _raw, _reject
-                FROM stage WHERE _reject IS NOT NULL ORDER BY rowid""")
+            for name in result.tables:
+                tx.execute(
+                    f"""INSERT INTO rejects SELECT {_lit(source_id)},
+                        coalesce(_locator, 'row ' || (rowid + {result.locator_base})), _raw, _reject
+                    FROM {stage_name(name)} WHERE _reject IS NOT NULL ORDER BY rowid""")
             agency_registry.upsert(tx, parsed)
-            if loaded:
+            for name, final, loaded in written:
                 tx.execute("INSERT INTO table_files VALUES (?, ?, ?, ?)",
-                           [SEARCHES.name, source_id, relpath, loaded])
+                           [name, source_id, final.relative_to(store.root).as_posix(), loaded])
     except BaseException:
-        if loaded:
+        for _, final, _ in written:
             final.unlink(missing_ok=True)
         raise
     finally:
-        for tmp in ("stage", "_ranks", "_agency_map"):
-            con.execute(f"DROP TABLE IF EXISTS {tmp}")
+        drop_stages(store, result.tables)
     store.refresh_views()
     return counts
+
+
+def drop_stages(store: Store, tables: tuple[str, ...] | list[str]) -> None:
+    """Drop the TEMP tables of one file's ingest."""
+    for tmp in [*(stage_name(t) for t in tables), "_ranks", "_agency_map"]:
+        store.con.execute(f"DROP TABLE IF EXISTS {tmp}")

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..errors import AlprAuditError, IngestError
 from ..store import Store
-from .base import StageContext
+from .base import Importer, StageContext
 from .commit import finalize
 from .probe import probe_file
 from .registry import detect
@@ -99,8 +99,12 @@ def ingest_paths(
     log_kind: str | None = None,
     progress: Progress | None = None,
     debug: bool = False,
+    importers: list[Importer] | None = None,
 ) -> list[IngestResult]:
-    """Ingest every file under ``paths`` into ``store``; one result per file."""
+    """Ingest every file under ``paths`` into ``store``; one result per file.
+
+    ``importers`` restricts format detection to those importers (default: all registered).
+    """
     if log_kind is not None and log_kind not in LOG_KINDS:
         raise IngestError(f"unknown log kind {log_kind!r}", hint=f"use one of {', '.join(LOG_KINDS)}")
     progress = progress or _NoProgress()
@@ -111,7 +115,7 @@ def ingest_paths(
         progress.start(path, index, len(files))
         try:
             result = ingest_file(store, path, agency=agency, log_kind=log_kind,
-                                 run_id=run_id, progress=progress)
+                                 run_id=run_id, progress=progress, importers=importers)
         except AlprAuditError as exc:
             result = _failed(path, exc.message, exc.hint, getattr(exc, "sha", None))
         except Exception as exc:  # never let one file end the batch
@@ -136,6 +140,7 @@ def ingest_file(
     log_kind: str | None = None,
     run_id: str = "",
     progress: Progress | None = None,
+    importers: list[Importer] | None = None,
 ) -> IngestResult:
     """Ingest one file. Raises AlprAuditError when the file cannot be ingested."""
     progress = progress or _NoProgress()
@@ -161,7 +166,7 @@ def ingest_file(
         )
     probe = probe_file(path)
     try:
-        importer, plan = detect(probe)
+        importer, plan = detect(probe, importers)
     except IngestError as exc:
         exc.path = str(path)
         raise

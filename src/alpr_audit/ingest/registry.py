@@ -23,14 +23,29 @@ _KIND_NAMES = {
 }
 
 
+def by_format_id(format_ids: list[str]) -> list[Importer]:
+    """The registered importers with these ids; UnknownFormatError for an unknown id."""
+    known = {i.format_id: i for i in IMPORTERS}
+    missing = [f for f in format_ids if f not in known]
+    if missing:
+        raise UnknownFormatError(
+            f"unknown format id {', '.join(missing)}",
+            hint="format ids: " + ", ".join(known),
+        )
+    return [known[f] for f in format_ids]
+
+
 def formats() -> list[tuple[str, str]]:
     """(format id, description) of every format alpr-audit reads."""
     return [(i.format_id, i.label) for i in IMPORTERS]
 
 
-def detect(probe: Probe) -> tuple[Importer, Plan]:
-    """The importer and plan for a probed file, or UnknownFormatError saying what it is."""
-    for importer in IMPORTERS:
+def detect(probe: Probe, importers: list[Importer] | None = None) -> tuple[Importer, Plan]:
+    """The importer and plan for a probed file, or UnknownFormatError saying what it is.
+
+    ``importers`` restricts detection to those (``ingest --format``, tests).
+    """
+    for importer in importers or IMPORTERS:
         plan = importer.sniff(probe)
         if plan is not None:
             return importer, plan

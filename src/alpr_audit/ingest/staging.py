@@ -34,15 +34,15 @@ class SheetPart:
     skip: int
 
 
-def _create_or_insert(con: duckdb.DuckDBPyConnection, created: bool, select: str) -> None:
+def _create_or_insert(con: duckdb.DuckDBPyConnection, stage: str, created: bool, select: str) -> None:
     if created:
-        con.execute(f"INSERT INTO stage {select}")
+        con.execute(f"INSERT INTO {stage} {select}")
     else:
-        con.execute("DROP TABLE IF EXISTS stage")
-        con.execute(f"CREATE TEMP TABLE stage AS {select}")
+        con.execute(f"DROP TABLE IF EXISTS {stage}")
+        con.execute(f"CREATE TEMP TABLE {stage} AS {select}")
 
 
-def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect) -> int:
+def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect, stage: str) -> int:
     """Stage a CSV; return the locator base (row number of rowid 0).
 
     Well-formed UTF-8 goes through DuckDB's parallel reader. A file DuckDB refuses (ragged
@@ -55,7 +55,7 @@ def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect) -> int:
         relation = duckdb_csv_relation(ctx.path, ncols, part.skip)
         select = build(part.header, _with_meta(relation, ncols))
         try:
-            _with_progress(ctx, lambda: _create_or_insert(ctx.con, False, select))
+            _with_progress(ctx, lambda: _create_or_insert(ctx.con, stage, False, select))
             return first_row
         except duckdb.InvalidInputException:
             pass  # malformed for the strict reader: read it row by row below
@@ -64,25 +64,26 @@ def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect) -> int:
     encoding = ctx.probe.encoding or "utf-8"
     try:
         batches = python_csv_batches(ctx.path, encoding, ncols, part.skip, first_row)
-        _stage_batches(ctx, batches, part.header, build, created=False)
+        _stage_batches(ctx, batches, part.header, build, stage, created=False)
     except UnicodeDecodeError:
         if not encoding.startswith("utf-8"):
             raise
         # Valid UTF-8 at the start, not further on: Windows exports mix code pages this way.
         ctx.plan.details["encoding"] = "cp1252 (not valid UTF-8 past the first bytes)"
         batches = python_csv_batches(ctx.path, "cp1252", ncols, part.skip, first_row)
-        _stage_batches(ctx, batches, part.header, build, created=False)
+        _stage_batches(ctx, batches, part.header, build, stage, created=False)
     return first_row
 
 
-def stage_sheets(ctx: StageContext, workbook: object, parts: list[SheetPart], build: BuildSelect) -> None:
+def stage_sheets(ctx: StageContext, workbook: object, parts: list[SheetPart], build: BuildSelect,
+                 stage: str) -> None:
     """Stage workbook sheets in order (each sheet may have its own header map)."""
     created = False
     for part in parts:
         sheet = workbook.get_sheet_by_name(part.name)  # type: ignore[attr-defined]
         ctx.set_total(None)
         batches = sheet_batches(sheet, len(part.header.fields), part.skip, part.name)
-        created = _stage_batches(ctx, batches, part.header, build, created)
+        created = _stage_batches(ctx, batches, part.header, build, stage, created)
     if not created:
         raise IngestError("no rows to read", path=str(ctx.path))
 
@@ -92,12 +93,13 @@ def _stage_batches(
     batches: Iterator[pa.Table],
     header: HeaderMap,
     build: BuildSelect,
+    stage: str,
     created: bool,
 ) -> bool:
     for batch in batches:
         ctx.con.register("_batch", batch)
         try:
-            _create_or_insert(ctx.con, created, build(header, "_batch"))
+            _create_or_insert(ctx.con, stage, created, build(header, "_batch"))
         finally:
             ctx.con.unregister("_batch")
         created = True
@@ -108,7 +110,7 @@ def _stage_batches(
                           [f"c{i}" for i in range(len(header.fields))] + ["_locator", "_reject", "_raw"]})
         ctx.con.register("_batch", empty)
         try:
-            _create_or_insert(ctx.con, False, build(header, "_batch"))
+            _create_or_insert(ctx.con, stage, False, build(header, "_batch"))
         finally:
             ctx.con.unregister("_batch")
         created = True

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from ..errors import IngestError
-from .base import Plan, Probe, StageContext, StageResult
+from .base import Plan, Probe, StageContext, StageResult, stage_name
 from .staging import CsvPart, SheetPart, stage_csv, stage_sheets
 from .tabular import HeaderMap, find_header
 
@@ -116,7 +116,8 @@ class TabularImporter:
         parts = ctx.plan.details["parts"]
         if ctx.probe.kind == "csv":
             part = parts[0]
-            base = stage_csv(ctx, CsvPart(part["header"], part["skip"]), self.build)
+            base = stage_csv(ctx, CsvPart(part["header"], part["skip"]), self.build,
+                             stage_name(self.table))
         else:
             from python_calamine import CalamineWorkbook
 
@@ -128,7 +129,7 @@ class TabularImporter:
                     hint="open it in a spreadsheet program and save it again as .xlsx",
                 ) from exc
             sheet_parts = [SheetPart(p["sheet"], p["header"], p["skip"]) for p in parts]
-            stage_sheets(ctx, wb, sheet_parts, self.build)
+            stage_sheets(ctx, wb, sheet_parts, self.build, stage_name(self.table))
             base = 0  # every sheet row carries its own Sheet!row locator
         return self.finish(ctx, base)
 

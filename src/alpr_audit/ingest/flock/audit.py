@@ -13,7 +13,7 @@ import itertools
 import re
 from typing import ClassVar
 
-from ..base import StageContext, StageResult
+from ..base import PUBLISHER, StageContext, StageResult
 from ..cells import parse_int, parse_time_frame, parse_timestamp
 from ..tabular import HeaderMap
 from ..tabular_importer import ColumnCheck, TabularImporter
@@ -114,7 +114,7 @@ class FlockAuditImporter(TabularImporter):
 
     def finish(self, ctx: StageContext, locator_base: int) -> StageResult:
         orgs = [r[0] for r in ctx.con.execute(
-            "SELECT DISTINCT searcher_name_raw FROM stage WHERE _reject IS NULL "
+            "SELECT DISTINCT searcher_name_raw FROM stage_searches WHERE _reject IS NULL "
             "AND searcher_name_raw IS NOT NULL LIMIT 2").fetchall()]
         name = ctx.path.name.lower()
         if ctx.plan.log_kind:
@@ -130,4 +130,5 @@ class FlockAuditImporter(TabularImporter):
         publisher = ctx.publisher
         if publisher is None and kind == "org_audit" and len(orgs) == 1:
             publisher = orgs[0]
-        return StageResult(locator_base, kind, publisher)
+        own = {"searcher_agency_id": PUBLISHER} if kind == "org_audit" else {}
+        return StageResult(locator_base, kind, publisher, constants=own)

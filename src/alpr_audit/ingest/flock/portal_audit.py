@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..base import StageContext, StageResult
+from ..base import PUBLISHER, StageContext, StageResult
 from ..tabular import HeaderMap
 from ..tabular_importer import TabularImporter
 from .search_log import build_select
@@ -58,4 +58,6 @@ class FlockPortalAuditImporter(TabularImporter):
         return build_select(hm, relation, key="id")
 
     def finish(self, ctx: StageContext, locator_base: int) -> StageResult:
-        return StageResult(locator_base, "portal_audit", ctx.publisher)
+        # the portal lists the publisher's own users' searches
+        return StageResult(locator_base, "portal_audit", ctx.publisher,
+                           constants={"searcher_agency_id": PUBLISHER})
