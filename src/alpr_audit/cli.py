@@ -210,6 +210,35 @@ def report(
     print_rows(rows, title=title, fmt="json" if _settings.json else fmt)
 
 
+@app.command()
+def agencies(
+    unresolved: Annotated[bool, typer.Option(
+        "--unresolved", help="Only agencies whose state or level is unknown.")] = False,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="NAME",
+        help="Show how a written name is read, with the evidence; needs no store.")] = None,
+) -> None:
+    """The agency registry: canonical names, state, level, flags."""
+    from .agencies.service import explain as explain_name
+    from .agencies.service import list_agencies
+
+    if explain is not None:
+        result = explain_name(explain)
+        if _settings.json:
+            print_json(result)
+        else:
+            print_rows([{k: v for k, v in result.items() if k != "evidence"}], title="agency")
+            for line in result["evidence"]:
+                err.print(f"  evidence: {line}", highlight=False)
+        return
+    with _open_store(read_only=True) as store:
+        rows = list_agencies(store, unresolved=unresolved)
+    if _settings.json:
+        print_json(rows)
+    else:
+        print_rows(rows, title="unresolved agencies" if unresolved else "agencies")
+
+
 # --- synthetic data and the demo ------------------------------------------------------------
 
 

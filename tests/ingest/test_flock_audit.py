@@ -178,7 +178,7 @@ def test_agencies_registry_gets_state_from_flock_names(store: Store, tmp_path: P
     rows = [row(1, org="ALACHUA FL PD (FLEX)"), row(2, org="ALLEGAN COUNTY SO MI")]
     ingest_file(store, write_csv(tmp_path / "net.csv", HEADER, rows))
     got = {r["agency_id"]: (r["state"], r["level"]) for r in store.query("SELECT * FROM agencies")}
-    assert got == {"alachua-fl-pd": ("FL", "local"), "allegan-county-so-mi": ("MI", "county")}
+    assert got == {"alachua-fl-pd": ("FL", "local"), "allegan-county-mi-so": ("MI", "county")}
 
 
 def _workbook(path: Path, sheets: dict[str, list[list[object]]], datetime_col: int | None = None) -> Path:

@@ -61,9 +61,30 @@ _PREFIX_STATE = re.compile(r"^\s*([A-Z]{2})\s+-\s+(.+)$")
 _SUFFIX_STATE = re.compile(r"^(.+?)\s*(?:\(([A-Z]{2})\)|-\s*([A-Z]{2}))\s*$")
 
 
+#: State-level agencies whose names carry no state code.
+STATE_AGENCIES = {
+    "CALIFORNIA HIGHWAY PATROL": "CA", "CHP": "CA", "CAL FIRE": "CA", "CALFIRE": "CA",
+    "CALIFORNIA DEPARTMENT OF JUSTICE": "CA", "CALIFORNIA STATE PARKS": "CA",
+    "ARIZONA DEPARTMENT OF PUBLIC SAFETY": "AZ", "AZDPS": "AZ",
+    "TEXAS DEPARTMENT OF PUBLIC SAFETY": "TX", "TXDPS": "TX",
+    "NEVADA HIGHWAY PATROL": "NV", "OREGON STATE POLICE": "OR", "WASHINGTON STATE PATROL": "WA",
+}
+
+# Words that say what kind of agency it is, longest first, with the short form used in
+# canonical names (the Flock style: PLACE ST PD).
+_TYPES = [
+    (r"sheriff'?s?'? (office|department|dept\.?)", "SO"), (r"sheriff'?s?", "SO"),
+    (r"police department|police dept\.?|police dep\.?", "PD"), (r"department of police", "PD"),
+    (r"district attorney'?s? office|district attorney", "DA"),
+    (r"marshal'?s? office", "MO"), (r"\bSO\b", "SO"), (r"\bSD\b", "SO"),
+    (r"\bPD\b", "PD"), (r"\bDA\b", "DA"), (r"\bpolice\b", "PD"),
+]
+_NOT_PLACE = re.compile(r"\b(city of|town of|village of|the)\b", re.I)
+
+
 @dataclass(frozen=True)
 class ParsedName:
-    """What one written name says about an agency."""
+    """What one written name says about an agency, with the evidence for each conclusion."""
 
     raw: str
     canonical: str
@@ -73,6 +94,7 @@ class ParsedName:
     is_private: bool
     deactivated: bool
     agency_id: str = field(default="")
+    evidence: tuple[str, ...] = ()
 
 
 def slug(text: str) -> str:
@@ -80,32 +102,69 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
 
 
-def _find_state(name: str) -> str | None:
+def _explicit_state(name: str) -> tuple[str | None, str, str]:
+    """(state, evidence, name without the state marker) from codes and state names."""
     m = _PREFIX_STATE.match(name)
     if m and m.group(1) in STATES:
-        return m.group(1)
+        return m.group(1), f"state prefix '{m.group(1)} - '", m.group(2)
     m = _SUFFIX_STATE.match(name)
     if m:
         code = m.group(2) or m.group(3)
         if code in STATES:
-            return code
+            return code, f"state suffix '{code}'", m.group(1)
     upper = name.upper()
+    for agency, code in STATE_AGENCIES.items():
+        if re.search(rf"\b{re.escape(agency)}\b", upper):
+            return code, f"known state agency '{agency.title()}'", name
     for full, code in _STATE_BY_NAME.items():
         if re.search(rf"\b{re.escape(full)}\b", upper):
-            return code
+            return code, f"state name '{full.title()}'", name
     tokens = re.findall(r"\b[A-Z]{2}\b", name)
     # Flock style puts the state after the place: the last unambiguous state token wins.
     for tok in reversed(tokens):
         if tok in STATES and tok not in _AMBIGUOUS_CODES:
-            return tok
-    for tok in reversed(tokens):
-        if tok in STATES and name.isupper() is False:
-            return tok
-    # In all-caps Flock names ambiguous codes (OR, IN …) sit right before the agency word.
-    m = re.search(r"\b([A-Z]{2})\s+(PD|SO|SD|DPS|POLICE|SHERIFF)\b", name)
+            return tok, f"state code '{tok}'", _drop_token(name, tok)
+    # Ambiguous codes (OR, IN, ME …) count only right before the agency word (EUGENE OR PD).
+    m = re.search(r"\b([A-Z]{2})\s+(PD|SO|SD|DA|DPS|POLICE|SHERIFF)\b", name)
     if m and m.group(1) in STATES:
-        return m.group(1)
-    return None
+        return m.group(1), f"state code '{m.group(1)}' before '{m.group(2)}'", _drop_token(name, m.group(1))
+    return None, "", name
+
+
+def _drop_token(name: str, token: str) -> str:
+    parts = name.split(" ")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] == token:
+            return " ".join(parts[:i] + parts[i + 1:])
+    return name
+
+
+def _split_type(name: str) -> tuple[str, str | None]:
+    """(place, type short form) — 'Alhambra Police Department' → ('Alhambra', 'PD')."""
+    for pattern, short in _TYPES:
+        m = re.search(pattern, name, flags=re.I)
+        if m:
+            place = (name[:m.start()] + " " + name[m.end():]).strip(" -,")
+            return " ".join(place.split()), short
+    return name, None
+
+
+def _gazetteer_state(place: str) -> tuple[str | None, str]:
+    """State of a place name when exactly one state has it (county first if named)."""
+    from .gazetteer import states_of_city, states_of_county
+
+    place = _NOT_PLACE.sub(" ", place).strip()
+    m = re.match(r"^(.*?)\s+(county|parish)$", place, flags=re.I)
+    if m:
+        found, kind = states_of_county(m.group(1)), "county"
+    else:
+        found, kind = states_of_city(place), "city"
+    if len(found) == 1:
+        (state,) = found
+        return state, f"gazetteer: the only {kind} named '{place}' is in {state}"
+    if found:
+        return None, f"gazetteer: {kind} '{place}' exists in {', '.join(sorted(found))} (ambiguous)"
+    return None, f"gazetteer: no {kind} named '{place}'" if place else ""
 
 
 def _level(name: str, federal: bool, private: bool) -> str:
@@ -115,7 +174,7 @@ def _level(name: str, federal: bool, private: bool) -> str:
         return "tribal"
     if _UNIVERSITY.search(name):
         return "university"
-    if _STATE_LEVEL.search(name):
+    if _STATE_LEVEL.search(name) or name.upper() in STATE_AGENCIES:
         return "state"
     if _COUNTY.search(name):
         return "county"
@@ -126,21 +185,47 @@ def _level(name: str, federal: bool, private: bool) -> str:
     return "unknown"
 
 
+def _title(place: str) -> str:
+    return place.title() if place.isupper() else place
+
+
 def parse_agency_name(raw: str) -> ParsedName:
-    """Parse one written agency name. Never raises; unknown parts are ``unknown``."""
+    """Parse one written agency name. Never raises; unknown parts are ``unknown``.
+
+    Vendor spellings of one agency meet in one canonical name, ``<Place> <ST> <type>``
+    (``ALHAMBRA CA PD``, ``Alhambra Police Department (CA)`` and ``CA - Alhambra PD`` are all
+    ``Alhambra CA PD``) when the state and the kind of agency are known; otherwise the
+    cleaned name as written.
+    """
     text = " ".join(raw.split())
+    evidence: list[str] = []
     deactivated = bool(_DEACTIVATED.search(text))
+    if deactivated:
+        evidence.append("marked deactivated/inactive")
     federal = bool(_FEDERAL.search(text))
+    if federal:
+        evidence.append("federal marker or agency")
     core = _DEACTIVATED.sub(" ", text)
     core = re.sub(r"\[\s*federal\s*\]", " ", core, flags=re.I)
     core = _TAG.sub(" ", core)
     core = " ".join(core.split()).strip(" -,")
-    state = _find_state(core)
+    state, why, rest = _explicit_state(core)
+    place, kind = _split_type(rest)
+    if state:
+        evidence.append(why)
+    elif not federal:
+        state, why = _gazetteer_state(place)
+        if why:
+            evidence.append(why)
     private = bool(_PRIVATE.search(core)) and not _LOCAL.search(core) and not federal
     level = _level(core, federal, private)
+    evidence.append(f"level {level}")
     if state is None and level == "federal":
         state = "US"
-    canonical = core or text
+    if state and kind and place and not federal and level in ("local", "county"):
+        canonical = f"{_title(place)} {state} {kind}"
+    else:
+        canonical = core or text
     return ParsedName(
         raw=raw,
         canonical=canonical,
@@ -150,4 +235,5 @@ def parse_agency_name(raw: str) -> ParsedName:
         is_private=private or level == "private",
         deactivated=deactivated,
         agency_id=slug(canonical),
+        evidence=tuple(evidence),
     )
