@@ -107,3 +107,14 @@ def test_sources_and_rejects_commands(cli, tmp_path: Path) -> None:
     assert (src["rows_read"], src["rows_loaded"], src["rows_rejected"]) == (2, 1, 1)
     [rej] = cli("--store", tmp_path / "s", "--json", "rejects", src["source_id"][:6]).json()
     assert rej["locator"] == "row 3" and "yesterday" in rej["raw"]
+
+
+def test_report_log_kind_filter(cli, tmp_path: Path) -> None:
+    sample = fixture_file("flock/constructed_network-audit_sample.csv")
+    portal = write_csv(tmp_path / "p.csv", ["id", "searchDate", "networkCount"],
+                       [["x", "2025-05-10T04:31:52.901Z", "3"]])
+    cli("--store", tmp_path / "s", "ingest", sample, portal)
+    def total(*extra: str) -> int:
+        rows = cli("--store", tmp_path / "s", "--json", "report", "searches-by-month", *extra).json()
+        return sum(r["searches"] for r in rows)
+    assert (total(), total("--log-kind", "network_audit"), total("--log-kind", "portal_audit")) == (7, 6, 1)

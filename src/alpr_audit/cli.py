@@ -194,6 +194,10 @@ def report(
         "--since", metavar="DATE", help="From this date (YYYY-MM-DD, UTC).")] = None,
     until: Annotated[str | None, typer.Option(
         "--until", metavar="DATE", help="Up to and including this date.")] = None,
+    log_kind: Annotated[str | None, typer.Option(
+        "--log-kind", metavar="KIND",
+        help="Only one kind of log (org_audit, network_audit, portal_audit …); the same "
+        "search can appear in several.")] = None,
     fmt: Annotated[str, typer.Option("--format", metavar="FORMAT",
                                      help="table, csv or json.")] = "table",
 ) -> None:
@@ -206,7 +210,7 @@ def report(
         return
     title = get_report(name).title
     with _open_store(read_only=True) as store:
-        rows = run_report(store, name, agency=agency, since=since, until=until)
+        rows = run_report(store, name, agency=agency, since=since, until=until, log_kind=log_kind)
     print_rows(rows, title=title, fmt="json" if _settings.json else fmt)
 
 

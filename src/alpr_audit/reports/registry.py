@@ -1,7 +1,8 @@
 """Named reports: a title, a description and one SQL query over the normalised tables.
 
 Every report takes the same filters: ``agency`` (an agency id, name or alias; matches the
-publishing or the searching agency), ``since`` and ``until`` (dates, UTC, inclusive).
+publishing or the searching agency), ``since`` and ``until`` (dates, UTC, inclusive) and
+``log_kind``.
 """
 
 from __future__ import annotations
@@ -119,8 +120,14 @@ def run_report(
     agency: str | None = None,
     since: str | dt.date | None = None,
     until: str | dt.date | None = None,
+    log_kind: str | None = None,
 ) -> list[dict[str, object]]:
-    """Rows of report ``name`` as dicts."""
+    """Rows of report ``name`` as dicts.
+
+    ``log_kind`` keeps one kind of search log (org_audit, network_audit, portal_audit …): the
+    same search can appear in an agency's organisation audit, its network audit and its
+    portal CSV, and counting across kinds counts it more than once.
+    """
     report = get_report(name)
     clauses, params = [], []
     if agency:
@@ -134,5 +141,8 @@ def run_report(
     if (d := _date(until, "--until")) is not None:
         clauses.append("s.searched_at < ?")
         params.append(dt.datetime.combine(d + dt.timedelta(days=1), dt.time()))
+    if log_kind:
+        clauses.append("s.log_kind = ?")
+        params.append(log_kind)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     return store.query(report.sql.format(where=where), params)
