@@ -274,3 +274,8 @@ def test_redacted_split_date_and_time_say_redacted(store: Store, tmp_path: Path)
     rec = row(1)[:9] + ["REDACTED", "REDACTED", "lookup"]
     ingest_file(store, write_csv(tmp_path / "s.csv", header, [rec]))
     assert "is redacted" in store.query("SELECT reason FROM rejects")[0]["reason"]
+
+
+def test_log_kind_is_stored_on_every_row(store: Store, tmp_path: Path) -> None:
+    ingest_file(store, fixture_file("flock/constructed_network-audit_sample.csv"))
+    assert store.query("SELECT DISTINCT log_kind FROM searches") == [{"log_kind": "network_audit"}]

@@ -125,6 +125,8 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
         "natural_key": "CASE WHEN s._has_id THEN s._kb ELSE hash(s._kb, coalesce(r.rk, 1)) END",
         "occurrence": "CAST(CASE WHEN s._has_id THEN 1 ELSE coalesce(r.rk, 1) END AS INTEGER)",
     }
+    if "log_kind" in table.column_names and "log_kind" not in have:
+        exprs["log_kind"] = _lit(result.log_kind)
     joins = []
     for i, (raw_col, id_col) in enumerate(table.agency_refs):
         default = _constant(result.constants.get(id_col), publisher_id)
