@@ -67,3 +67,10 @@ def test_overlapping_downloads_are_deduplicated_by_id(store: Store, tmp_path: Pa
     results = ingest_paths(store, [first, second])
     assert [(r.rows_loaded, r.rows_duplicate) for r in results] == [(20, 0), (10, 10)]
     assert store.query("SELECT count(*) AS n FROM searches")[0]["n"] == 30
+
+
+def test_a_portal_csv_without_count_columns_is_read(store: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", ["id", "userId", "searchDate", "reason"],
+                     [["a", "***", "2026-03-10T04:31:52.901Z", "theft"]])
+    r = ingest_file(store, path)
+    assert (r.format, r.rows_loaded, r.rows_rejected) == ("flock_portal_audit", 1, 0)

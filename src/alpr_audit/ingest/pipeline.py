@@ -174,7 +174,8 @@ def ingest_file(
     ctx = StageContext(store.con, path, probe, plan, agency, progress.advance, progress.total)
     staged = importer.stage(ctx)
     source_id = sha[:16]
-    details = {"parts": describe_parts(plan), "encoding": plan.details.get("encoding", probe.encoding)}
+    details = {"parts": describe_parts(plan), "encoding": plan.details.get("encoding", probe.encoding),
+               **staged.details}
     if plan.details.get("ignored_sheets"):
         details["ignored_sheets"] = plan.details["ignored_sheets"]
     counts = finalize(store, source_id=source_id, sha256=sha, path=path,

@@ -9,9 +9,16 @@ from __future__ import annotations
 from ..errors import UnknownFormatError
 from .base import Importer, Plan, Probe
 from .flock.audit import FlockAuditImporter
+from .flock.event_log import FlockEventLogImporter
 from .flock.portal_audit import FlockPortalAuditImporter
+from .flock.portal_page import FlockPortalPageImporter
 
-IMPORTERS: list[Importer] = [FlockPortalAuditImporter(), FlockAuditImporter()]
+IMPORTERS: list[Importer] = [
+    FlockPortalPageImporter(),
+    FlockPortalAuditImporter(),
+    FlockEventLogImporter(),
+    FlockAuditImporter(),
+]
 
 _KIND_NAMES = {
     "empty": "an empty file",

@@ -131,13 +131,15 @@ FROM (SELECT *, aa_trim(_tf1_raw) AS _tf1, aa_trim(_tf2_raw) AS _tf2 FROM (
         frame_bad = (
             "WHEN (time_frame_start IS NULL OR time_frame_end IS NULL) "
             f"AND aa_bad_t(t_time_frame, NULL) THEN {_q(expected)} || '\"' || t_time_frame || '\"'")
+    cell_checks = "\n    ".join(c for c in (bad_number("networks", "networks_searched"),
+                                             bad_number("devices", "devices_searched"),
+                                             frame_bad) if c)
+    # a record with its time may still hold a malformed number or frame (none to check when
+    # the export has none of those columns)
+    when_ok = f"CASE {cell_checks} END" if cell_checks else "NULL"
     reject = f"""CASE
   WHEN _reject IS NOT NULL THEN _reject
-  WHEN searched_at IS NOT NULL THEN CASE
-    {bad_number('networks', 'networks_searched')}
-    {bad_number('devices', 'devices_searched')}
-    {frame_bad}
-    END
+  WHEN searched_at IS NOT NULL THEN {when_ok}
   WHEN aa_empty_t(_when) THEN {_q(when_label + ' is empty: a search record needs its time')}
   WHEN {when_redacted} THEN {_q(when_label + ' is redacted: a search record needs its time')}
   ELSE {_q(when_label + ': expected a timestamp such as "01/31/2022, 11:26:24 PM UTC", found ')} || '"' || _when || '"'
