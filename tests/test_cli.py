@@ -118,3 +118,10 @@ def test_report_log_kind_filter(cli, tmp_path: Path) -> None:
         rows = cli("--store", tmp_path / "s", "--json", "report", "searches-by-month", *extra).json()
         return sum(r["searches"] for r in rows)
     assert (total(), total("--log-kind", "network_audit"), total("--log-kind", "portal_audit")) == (7, 6, 1)
+
+
+def test_ingest_with_a_mapping_file(cli, tmp_path: Path) -> None:
+    mapping = Path(__file__).resolve().parents[1] / "docs" / "mappings" / "rekor-search-audit.toml"
+    bad = cli("--store", tmp_path / "s", "--json", "ingest", "--mapping", tmp_path / "nope.toml", tmp_path)
+    assert bad.code == 2 and bad.json()["error"]["path"].endswith("nope.toml")
+    assert mapping.exists()

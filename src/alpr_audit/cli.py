@@ -82,6 +82,10 @@ def ingest(
     format_ids: Annotated[list[str] | None, typer.Option(
         "--format", metavar="FORMAT",
         help="Only try this format id (repeatable); default: detect among all.")] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", metavar="FILE",
+        help="Read the files with a TOML column mapping (docs/mapped-import.md) for "
+        "vendors without a built-in importer.")] = None,
 ) -> None:
     """Ingest files or folders; formats are detected by content.
 
@@ -93,6 +97,11 @@ def ingest(
     from .progress import IngestProgress
 
     importers = by_format_id(format_ids) if format_ids else None
+    if mapping is not None:
+        from .ingest.mapped import MappedImporter
+        from .ingest.mapping import load_mapping
+
+        importers = [MappedImporter(load_mapping(mapping))]
     with _open_store(memory_limit=_settings.ingest_memory_limit()) as store:
         with IngestProgress(enabled=not _settings.json) as progress:
             results = ingest_paths(store, paths, agency=agency, log_kind=log_kind,

@@ -161,6 +161,7 @@ SHARING = Table(
         ("publisher_agency_id", "VARCHAR", "agency whose sharing this is"),
         ("partner_agency_id", "VARCHAR", "the other agency (registry id)"),
         ("partner_name_raw", "VARCHAR", "the other agency as written"),
+        ("network_name", "VARCHAR", "the network shared, when the source names it (Flock)"),
         ("direction", "VARCHAR", "out (publisher shares with partner) or in (partner shares)"),
         ("data_kind", "VARCHAR", "detections or hotlist"),
         ("status", "VARCHAR", "active, deactivated, inactive, or removed (a share ended)"),

@@ -224,7 +224,10 @@ def cell_text(value: Any) -> str | None:
             return str(int(value))
         return repr(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        # Excel stores times as fractions of a day: 08:30 comes back as 08:29:59.999999.
+        # No source has sub-millisecond times, so round to the millisecond.
+        value = value + dt.timedelta(microseconds=500)
+        return value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):

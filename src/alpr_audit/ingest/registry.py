@@ -10,14 +10,26 @@ from ..errors import UnknownFormatError
 from .base import Importer, Plan, Probe
 from .flock.audit import FlockAuditImporter
 from .flock.event_log import FlockEventLogImporter
+from .flock.shared_networks import FlockSharedNetworksImporter
+from .flock.users import FlockUsersImporter
 from .flock.portal_audit import FlockPortalAuditImporter
 from .flock.portal_page import FlockPortalPageImporter
+from .vigilant.detection_report import VigilantDetectionReportImporter
+from .vigilant.hit_ratio import VigilantHitRatioImporter
+from .vigilant.users import VigilantUsersImporter
 
 IMPORTERS: list[Importer] = [
     FlockPortalPageImporter(),
+    FlockSharedNetworksImporter(),
     FlockPortalAuditImporter(),
     FlockEventLogImporter(),
+    FlockUsersImporter(),
     FlockAuditImporter(),
+    # PDFs. The hit-ratio importer also claims image-only PDFs when tesseract is missing (to
+    # say how to install it), so other PDF formats must come before it.
+    VigilantDetectionReportImporter(),
+    VigilantHitRatioImporter(),
+    VigilantUsersImporter(),  # the weakest evidence (one 'Name' column): last
 ]
 
 _KIND_NAMES = {

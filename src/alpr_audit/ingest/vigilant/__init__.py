@@ -1,0 +1,1 @@
+"""Importers for Vigilant Solutions / Motorola Solutions (LEARN, VehicleManager) exports."""
