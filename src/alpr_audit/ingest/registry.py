@@ -9,16 +9,21 @@ from __future__ import annotations
 from ..errors import UnknownFormatError
 from .base import Importer, Plan, Probe
 from .flock.audit import FlockAuditImporter
+from .flock.devices_pdf import FlockDevicesPdfImporter
 from .flock.event_log import FlockEventLogImporter
 from .flock.shared_networks import FlockSharedNetworksImporter
+from .response_workbook import ResponseWorkbookImporter
 from .flock.users import FlockUsersImporter
 from .flock.portal_audit import FlockPortalAuditImporter
 from .flock.portal_page import FlockPortalPageImporter
 from .vigilant.detection_report import VigilantDetectionReportImporter
 from .vigilant.hit_ratio import VigilantHitRatioImporter
+from .vigilant.sharing_report import VigilantSharingReportImporter
 from .vigilant.users import VigilantUsersImporter
 
 IMPORTERS: list[Importer] = [
+    # before the Flock importers: flock_audit takes a whole workbook if one sheet is an audit
+    ResponseWorkbookImporter(),
     FlockPortalPageImporter(),
     FlockSharedNetworksImporter(),
     FlockPortalAuditImporter(),
@@ -27,6 +32,8 @@ IMPORTERS: list[Importer] = [
     FlockAuditImporter(),
     # PDFs. The hit-ratio importer also claims image-only PDFs when tesseract is missing (to
     # say how to install it), so other PDF formats must come before it.
+    VigilantSharingReportImporter(),
+    FlockDevicesPdfImporter(),
     VigilantDetectionReportImporter(),
     VigilantHitRatioImporter(),
     VigilantUsersImporter(),  # the weakest evidence (one 'Name' column): last

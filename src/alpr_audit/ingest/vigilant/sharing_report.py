@@ -323,7 +323,10 @@ class VigilantSharingReportImporter:
             return None
         # shared with the other PDF sniffers (cached; OCR'd when the page is an image and
         # tesseract is installed); "" when unreadable. Spaces do not matter to ``_key``.
-        key = _key(pdftext.first_page_text(probe.path))
+        try:
+            key = _key(pdftext.first_page_text(probe.path))
+        except Exception:  # a sniffer never raises
+            return None
         if "datasharingreport" in key and ("followingagencies" in key
                                            or any(s in key for s in SECTIONS)):
             return Plan(self.format_id, None)
@@ -350,7 +353,11 @@ class VigilantSharingReportImporter:
             ocr = pdftext.read_pages(ctx.path)
             for n in images:
                 pages[n - 1] = _ocr_lines(ocr[n - 1])
-        records, publisher, created, stated = _parse(pages)
+        try:
+            records, publisher, created, stated = _parse(pages)
+        except IngestError as exc:
+            exc.path = str(ctx.path)
+            raise
         if stated is not None and stated > len(pages):
             raise IngestError(f"the report says it has {stated} pages, the file holds {len(pages)}",
                               path=str(ctx.path), locator=f"page {len(pages)}",
@@ -394,6 +401,8 @@ def _stage(ctx: StageContext, records: list[_Record], created: dt.date | None) -
     ctx.con.register("_vsr_rows", tbl)
     try:
         ctx.con.execute(f"DROP TABLE IF EXISTS {stage_name('sharing')}")
+        # The key holds the report date: a re-sent copy of one report is a duplicate, the
+        # same partner in a later report is a new observation of the relationship.
         ctx.con.execute(f"""CREATE TEMP TABLE {stage_name('sharing')} AS
             SELECT * EXCLUDE (_i), hash(partner_name_raw, direction, data_kind, status,
                                        observed_on, hotlists, flags) AS _kb,
@@ -403,7 +412,7 @@ def _stage(ctx: StageContext, records: list[_Record], created: dt.date | None) -
                 END AS partner_name_raw,
                 direction, data_kind, status,
                 CAST(? AS DATE) AS observed_on,
-                CASE WHEN aa_text(hotlist) IS NULL THEN NULL ELSE [aa_text(hotlist)] END AS hotlists,
+                CASE WHEN aa_text(hotlist) IS NOT NULL THEN [aa_text(hotlist)] END AS hotlists,
                 nullif(list_filter(list_concat(marks, [
                     CASE WHEN aa_is_redacted(name) THEN 'redacted' END,
                     'city:' || aa_text(city), 'state:' || aa_text(state)]),
