@@ -28,7 +28,7 @@ STATES = {
 }
 _STATE_BY_NAME = {v.upper(): k for k, v in STATES.items()}
 # Two-letter tokens that are agency words far more often than states in these names.
-_AMBIGUOUS_CODES = {"IN", "OR", "ME", "DE", "PA", "LA", "OK"}
+_AMBIGUOUS_CODES = {"IN", "OR", "ME", "DE", "PA", "LA", "OK", "PR"}
 
 _FEDERAL = re.compile(
     r"\[federal\]|\b(HSI|ICE|ERO|DEA|FBI|ATF|CBP|USMS|DHS|IRS|NCIS|USPIS|TSA|FEMA)\b|"
@@ -60,6 +60,10 @@ _TAG = re.compile(r"\(\s*(flex|ocsd|lprd?|test)\s*\)", re.I)
 _PREFIX_STATE = re.compile(r"^\s*([A-Z]{2})\s+-\s+(.+)$")
 _SUFFIX_STATE = re.compile(r"^(.+?)\s*(?:\(([A-Z]{2})\)|-\s*([A-Z]{2}))\s*$")
 
+
+#: Name prefixes that place an agency in a state (state university systems' police).
+STATE_PREFIXES = {r"^(UC|University of California)\b": "CA",
+                  r"^(CSU|Cal State|California State University)\b": "CA"}
 
 #: State-level agencies whose names carry no state code.
 STATE_AGENCIES = {
@@ -112,6 +116,10 @@ def _explicit_state(name: str) -> tuple[str | None, str, str]:
         code = m.group(2) or m.group(3)
         if code in STATES:
             return code, f"state suffix '{code}'", m.group(1)
+    for pattern, code in STATE_PREFIXES.items():
+        m = re.match(pattern, name, flags=re.I)
+        if m:
+            return code, f"name starts with '{m.group(1)}' (a {code} state system)", name
     upper = name.upper()
     for agency, code in STATE_AGENCIES.items():
         if re.search(rf"\b{re.escape(agency)}\b", upper):
@@ -125,7 +133,7 @@ def _explicit_state(name: str) -> tuple[str | None, str, str]:
         if tok in STATES and tok not in _AMBIGUOUS_CODES:
             return tok, f"state code '{tok}'", _drop_token(name, tok)
     # Ambiguous codes (OR, IN, ME …) count only right before the agency word (EUGENE OR PD).
-    m = re.search(r"\b([A-Z]{2})\s+(PD|SO|SD|DA|DPS|POLICE|SHERIFF)\b", name)
+    m = re.search(r"\b([A-Z]{2})\s+(PD|SO|SD|DA|PR|DPS|(?i:police|sheriff|tribal))\b", name)
     if m and m.group(1) in STATES:
         return m.group(1), f"state code '{m.group(1)}' before '{m.group(2)}'", _drop_token(name, m.group(1))
     return None, "", name
@@ -154,8 +162,13 @@ def _gazetteer_state(place: str) -> tuple[str | None, str]:
     from .gazetteer import states_of_city, states_of_county
 
     place = _NOT_PLACE.sub(" ", place).strip()
-    m = re.match(r"^(.*?)\s+(county|parish)$", place, flags=re.I)
+    m = re.match(r"^county of\s+(.+)$", place, flags=re.I)
+    if m:  # "County of San Mateo"
+        place = f"{m.group(1)} County"
+    # "<X> County …" anywhere (task forces, DA offices) names the county
+    m = re.match(r"^(.*?)\s+(county|parish)\b", place, flags=re.I)
     if m:
+        place = f"{m.group(1)} {m.group(2)}"
         found, kind = states_of_county(m.group(1)), "county"
     else:
         found, kind = states_of_city(place), "city"
@@ -189,7 +202,7 @@ def _title(place: str) -> str:
     return place.title() if place.isupper() else place
 
 
-def parse_agency_name(raw: str) -> ParsedName:
+def parse_agency_name(raw: str, state_hint: str | None = None) -> ParsedName:
     """Parse one written agency name. Never raises; unknown parts are ``unknown``.
 
     Vendor spellings of one agency meet in one canonical name, ``<Place> <ST> <type>``
@@ -213,6 +226,11 @@ def parse_agency_name(raw: str) -> ParsedName:
     place, kind = _split_type(rest)
     if state:
         evidence.append(why)
+        if state_hint and state_hint != state:
+            evidence.append(f"the source's state column says {state_hint}; the name wins")
+    elif state_hint in STATES:
+        state = state_hint
+        evidence.append(f"the source gives the state in its own column: {state_hint}")
     elif not federal:
         state, why = _gazetteer_state(place)
         if why:

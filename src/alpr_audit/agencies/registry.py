@@ -10,9 +10,13 @@ import pyarrow as pa
 from .names import ParsedName, parse_agency_name
 
 
-def parse_names(raw_names: Iterable[str]) -> dict[str, ParsedName]:
-    """Parse each distinct written name once."""
-    return {raw: parse_agency_name(raw) for raw in set(raw_names) if raw and raw.strip()}
+def parse_names(raw_names: Iterable[str],
+                state_hints: dict[str, str] | None = None) -> dict[str, ParsedName]:
+    """Parse each distinct written name once; ``state_hints`` maps a name to the state a
+    source gives for it in a column of its own (evidence for names without a state)."""
+    hints = state_hints or {}
+    return {raw: parse_agency_name(raw, hints.get(raw))
+            for raw in set(raw_names) if raw and raw.strip()}
 
 
 def upsert(con: duckdb.DuckDBPyConnection, parsed: Iterable[ParsedName]) -> None:

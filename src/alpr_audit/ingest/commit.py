@@ -72,16 +72,24 @@ def _stage_columns(store: Store, stage: str) -> set[str]:
 def _prepare_agencies(store: Store, result: StageResult) -> tuple[list[Any], str | None]:
     """Parse every written agency name the stages hold; map them in TEMP ``_agency_map``."""
     names: set[str] = set()
+    hints: dict[str, str] = {}
     for name in result.tables:
         table, stage = TABLES[name], stage_name(name)
         cols = _stage_columns(store, stage)
         for raw_col, _ in table.agency_refs:
-            if raw_col in cols:
-                names.update(r[0] for r in store.con.execute(
-                    f'SELECT DISTINCT "{raw_col}" FROM {stage} WHERE _reject IS NULL '
-                    f'AND "{raw_col}" IS NOT NULL').fetchall())
+            if raw_col not in cols:
+                continue
+            names.update(r[0] for r in store.con.execute(
+                f'SELECT DISTINCT "{raw_col}" FROM {stage} WHERE _reject IS NULL '
+                f'AND "{raw_col}" IS NOT NULL').fetchall())
+            if "flags" in cols:  # a source's own State column, kept as a 'state:XX' flag
+                hints.update(store.con.execute(
+                    f"""SELECT DISTINCT "{raw_col}", substr(f, 7) FROM (
+                        SELECT "{raw_col}", unnest(flags) AS f FROM {stage}
+                        WHERE _reject IS NULL) WHERE starts_with(f, 'state:')""").fetchall())
     publisher = result.publisher_name
-    parsed = agency_registry.parse_names(sorted(names) + ([publisher] if publisher else []))
+    parsed = agency_registry.parse_names(sorted(names) + ([publisher] if publisher else []),
+                                         hints)
     store.con.execute("CREATE OR REPLACE TEMP TABLE _agency_map (raw VARCHAR, agency_id VARCHAR)")
     rows = [(n, parsed[n].agency_id) for n in names if n in parsed]
     if rows:
