@@ -29,3 +29,14 @@ def test_explain_shows_the_evidence(cli) -> None:
     got = cli("--json", "agencies", "--explain", "CA - Chino PD").json()
     assert (got["agency_id"], got["state"]) == ("chino-ca-pd", "CA")
     assert "state prefix 'CA - '" in got["evidence"]
+
+
+def test_a_misspelling_joins_the_known_agency(cli, tmp_path: Path) -> None:
+    a = write_csv(tmp_path / "a.csv", HEADER, [_rec(1, "SAN BERNARDINO COUNTY CA SO")])
+    b = write_csv(tmp_path / "b.csv", HEADER, [_rec(2, "San Bernadino County Sheriff (CA)"),
+                                               _rec(3, "RIVERSIDE CA PD")])
+    cli("--store", tmp_path / "s", "ingest", a)
+    cli("--store", tmp_path / "s", "ingest", b)
+    rows = {r["agency_id"]: r for r in cli("--store", tmp_path / "s", "--json", "agencies").json()}
+    assert set(rows) == {"san-bernardino-county-ca-so", "riverside-ca-pd"}
+    assert "San Bernadino County Sheriff (CA)" in rows["san-bernardino-county-ca-so"]["aliases"]

@@ -19,6 +19,47 @@ def parse_names(raw_names: Iterable[str],
             for raw in set(raw_names) if raw and raw.strip()}
 
 
+#: rapidfuzz ratio from which a new spelling joins a known agency of the same state and level.
+#: Conservative: 'San Bernadino County CA SO' (98) joins 'San Bernardino County CA SO';
+#: 'Riverside CA PD' (70 against 'Riverside County CA SO') does not.
+NEAR_DUPLICATE_RATIO = 95.0
+
+
+def join_near_duplicates(con: duckdb.DuckDBPyConnection,
+                         parsed: dict[str, ParsedName]) -> dict[str, ParsedName]:
+    """Map new names that are misspellings of a known agency onto that agency's id.
+
+    Only names whose state is known, compared with known agencies of the same state and level;
+    the evidence says which agency and how close.
+    """
+    from dataclasses import replace
+
+    from rapidfuzz import fuzz, process
+
+    known = con.execute("SELECT agency_id, name, state, level FROM agencies "
+                        "WHERE state <> 'unknown'").fetchall()
+    if not known:
+        return parsed
+    ids = {r[0] for r in known}
+    groups: dict[tuple[str, str], dict[str, str]] = {}
+    for agency_id, name, state, level in known:
+        groups.setdefault((state, level), {})[agency_id] = name
+    out = dict(parsed)
+    for raw, p in parsed.items():
+        if p.agency_id in ids or p.state == "unknown":
+            continue
+        candidates = groups.get((p.state, p.level))
+        if not candidates:
+            continue
+        best = process.extractOne(p.canonical, candidates, scorer=fuzz.ratio,
+                                  score_cutoff=NEAR_DUPLICATE_RATIO)
+        if best:
+            name, score, agency_id = best
+            out[raw] = replace(p, agency_id=agency_id, canonical=name, evidence=(
+                *p.evidence, f"near-duplicate of known agency '{name}' (similarity {score:.0f})"))
+    return out
+
+
 def upsert(con: duckdb.DuckDBPyConnection, parsed: Iterable[ParsedName]) -> None:
     """Add agencies; for known ones, add the new spellings and deactivation marks.
 

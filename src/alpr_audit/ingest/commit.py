@@ -90,6 +90,7 @@ def _prepare_agencies(store: Store, result: StageResult) -> tuple[list[Any], str
     publisher = result.publisher_name
     parsed = agency_registry.parse_names(sorted(names) + ([publisher] if publisher else []),
                                          hints)
+    parsed = agency_registry.join_near_duplicates(store.con, parsed)
     store.con.execute("CREATE OR REPLACE TEMP TABLE _agency_map (raw VARCHAR, agency_id VARCHAR)")
     rows = [(n, parsed[n].agency_id) for n in names if n in parsed]
     if rows:
