@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Bump when a table gains, loses or changes a column; add a step to ``store.migrations``.
-SCHEMA_VERSION = 1
+#: Bump when a catalog table gains, loses or changes a column; add a step to
+#: ``store.migrations``.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,63 @@ EXTERNAL_ACCESS_COUNTS = Table(
     scope=("agency_id",),
 )
 
+REQUESTS = Table(
+    "requests",
+    "catalog",
+    _cols(
+        ("request_id", "VARCHAR PRIMARY KEY", "id in the store (tracking number based, or a hash)"),
+        ("batch_id", "VARCHAR", "the multi-request this one belongs to"),
+        ("agency", "VARCHAR", "agency asked, as written"),
+        ("agency_id", "VARCHAR", "registry id of the agency"),
+        ("title", "VARCHAR", "request title"),
+        ("tracking_no", "VARCHAR", "the agency's or tracker's number"),
+        ("submitted_on", "DATE", "date sent"),
+        ("received_on", "DATE", "date the agency received it (the clock starts)"),
+        ("status", "VARCHAR", "submitted, acknowledged, extended, processing, partial, done …"),
+        ("due_on", "DATE", "determination due (10 calendar days)"),
+        ("extended_due_on", "DATE", "due with the extension (at most 14 more days)"),
+        ("estimated_on", "DATE", "the agency's latest estimate"),
+        ("source_path", "VARCHAR", "file imported"),
+        ("source_sha256", "VARCHAR", "its hash"),
+        ("imported_at", "TIMESTAMP", "UTC"),
+    ),
+    "a records request to one agency",
+)
+
+REQUEST_ITEMS = Table(
+    "request_items",
+    "catalog",
+    _cols(
+        ("request_id", "VARCHAR", "the request"),
+        ("item_id", "VARCHAR", "as written: A1, B2, R1 …"),
+        ("text", "VARCHAR", "item text"),
+        ("kind", "VARCHAR", "sharing_out … other (see requests.model.ITEM_KINDS)"),
+        ("period_start", "DATE", "start of the period asked for"),
+        ("period_end", "DATE", "end of the period asked for"),
+        ("disposition", "VARCHAR", "the agency's answer to the item"),
+    ),
+    "one numbered item of a request",
+)
+
+COMMUNICATIONS = Table(
+    "communications",
+    "catalog",
+    _cols(
+        ("request_id", "VARCHAR", "the request"),
+        ("seq", "INTEGER", "order in the thread"),
+        ("sent_on", "DATE", "date of the message"),
+        ("direction", "VARCHAR", "to_agency or from_agency"),
+        ("kind", "VARCHAR", "request, confirmation, acknowledgement, extension, status …"),
+        ("sender", "VARCHAR", "who wrote it (personal data when a person)"),
+        ("text", "VARCHAR", "the message"),
+        ("cited_sections", "VARCHAR[]", "Government Code sections cited"),
+        ("estimated_on", "DATE", "a date the message promises"),
+    ),
+    "one message of a request thread",
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     SOURCES, REJECTS, AGENCIES, SEARCHES, SHARING, USERS, HOTLIST_EVENTS, DETECTION_COUNTS,
-    PORTAL_SNAPSHOTS, EXTERNAL_ACCESS_COUNTS)}
+    PORTAL_SNAPSHOTS, EXTERNAL_ACCESS_COUNTS, REQUESTS, REQUEST_ITEMS, COMMUNICATIONS)}
 PARQUET_TABLES = [t for t in TABLES.values() if t.storage == "parquet"]
 CATALOG_TABLES = [t for t in TABLES.values() if t.storage == "catalog"]

@@ -152,3 +152,31 @@ def test_orphan_parquet_files_are_invisible_and_removed(store: Store, tmp_path: 
     with Store.open(root) as reopened:
         assert not orphan.exists()
         assert reopened.query("SELECT count(*) AS n FROM searches") == [{"n": 6}]
+
+
+def test_a_version_1_store_migrates_to_add_request_tables(tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    root.mkdir()
+    con = duckdb.connect(str(root / "catalog.duckdb"))
+    from alpr_audit.store.migrations import _v1
+    con.execute("CREATE TABLE schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("CREATE TABLE table_files (table_name VARCHAR, source_id VARCHAR, "
+                "relpath VARCHAR PRIMARY KEY, rows BIGINT)")
+    _v1(con)
+    con.execute("INSERT INTO schema_meta VALUES ('schema_version', '1')")
+    con.close()
+    with Store.open(root) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.query("SELECT count(*) AS n FROM communications") == [{"n": 0}]
+
+
+def test_the_pseudonym_key_is_private_and_stable(tmp_path: Path) -> None:
+    from alpr_audit.privacy import Pseudonymizer, store_key
+
+    key = store_key(tmp_path)
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert store_key(tmp_path) == key
+    p = Pseudonymizer(key)
+    assert p.token("plate", "7ABC123") == p.token("plate", " 7abc123 ")
+    assert p.token("plate", "7ABC123") != Pseudonymizer(b"other" * 8).token("plate", "7ABC123")
+    assert p.token("person", "Doe, J").startswith("person-") and "Doe" not in p.token("person", "Doe, J")

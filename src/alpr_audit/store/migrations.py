@@ -14,13 +14,27 @@ import duckdb
 from ..schema import CATALOG_TABLES
 
 
+_V1_TABLES = ("sources", "rejects", "agencies")
+_V2_TABLES = ("requests", "request_items", "communications")
+
+
+def _create(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    for table in CATALOG_TABLES:
+        if table.name in names:
+            con.execute(table.ddl())
+
+
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
     """Version 1: sources, rejects, agencies (the registry) in the catalog."""
-    for table in CATALOG_TABLES:
-        con.execute(table.ddl())
+    _create(con, _V1_TABLES)
 
 
-STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1]
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 2: records requests, their items and their communications."""
+    _create(con, _V2_TABLES)
+
+
+STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, found: int) -> None:

@@ -1,0 +1,1 @@
+"""Public-records (CPRA) requests: parse, track, compute deadlines, answer with a packet."""
