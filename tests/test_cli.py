@@ -125,3 +125,15 @@ def test_ingest_with_a_mapping_file(cli, tmp_path: Path) -> None:
     bad = cli("--store", tmp_path / "s", "--json", "ingest", "--mapping", tmp_path / "nope.toml", tmp_path)
     assert bad.code == 2 and bad.json()["error"]["path"].endswith("nope.toml")
     assert mapping.exists()
+
+
+def test_request_import_due_and_batch_commands(cli, tmp_path: Path) -> None:
+    thread = fixture_file("requests/muckrock_lapd-25-2170_alpr-audits.txt")
+    shown = cli("--store", tmp_path / "s", "--json", "request", "import", thread).json()
+    assert (shown["due_on"], shown["extended_due_on"]) == ("2025-02-20", "2025-03-06")
+    assert len(shown["items"]) == 12 and len(shown["communications"]) == 5
+    due = cli("--store", tmp_path / "s", "--json", "request", "due", "--today", "2025-03-10").json()
+    assert [(r["request_id"], r["days_overdue"]) for r in due] == [(shown["request_id"], 4)]
+    assert cli("--store", tmp_path / "s", "--json", "request", "due", "--today", "2025-03-06").json() == []
+    [batch] = cli("--store", tmp_path / "s", "--json", "request", "batch").json()
+    assert batch["requests"] == 1
