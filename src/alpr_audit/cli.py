@@ -372,7 +372,8 @@ def respond(
     if bad:
         raise UsageError(f"cannot release {', '.join(sorted(bad))}",
                          hint="fields: " + ", ".join(sorted(allowed)))
-    with _open_store() as store:
+    # a 10M-search access log is sorted into file order: cap memory and spill like ingest does
+    with _open_store(memory_limit=_settings.ingest_memory_limit()) as store:
         path = Path(request)
         req = import_request(store, path) if path.exists() else load_request(store, request)
         result = write_packet(store, req, agency, out, release=set(release or []),

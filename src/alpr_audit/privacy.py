@@ -35,6 +35,11 @@ class Pseudonymizer:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
+    @property
+    def key(self) -> bytes:
+        """The HMAC key, for computing the same tokens inside SQL (never print it)."""
+        return self._key
+
     def token(self, kind: str, value: str | None) -> str | None:
         """The pseudonym of ``value``; None stays None. Case and spacing do not matter."""
         if value is None:
@@ -44,8 +49,3 @@ class Pseudonymizer:
             return None
         digest = hmac.new(self._key, f"{kind}\x1f{norm}".encode(), hashlib.sha256).hexdigest()
         return f"{KINDS.get(kind, kind)}-{digest[:12]}"
-
-    def register(self, con) -> None:  # noqa: ANN001 - a duckdb connection
-        """Make ``aa_pseudo(kind, value)`` available in SQL on ``con``."""
-        con.create_function("aa_pseudo", self.token, ["VARCHAR", "VARCHAR"], "VARCHAR",
-                            null_handling="special", side_effects=False)

@@ -103,7 +103,9 @@ class ParsedName:
 
 def slug(text: str) -> str:
     """Stable id from a canonical name: lower case, words joined by ``-``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+    # an apostrophe joins its word ("Sheriff's" → "sheriffs"), it does not split it
+    text = re.sub(r"['’]", "", text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unnamed"
 
 
 def _explicit_state(name: str) -> tuple[str | None, str, str]:
