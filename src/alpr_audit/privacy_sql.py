@@ -15,6 +15,11 @@ from typing import Any
 from .privacy import KINDS, Pseudonymizer
 
 
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _hmac_pads(pz: Pseudonymizer) -> tuple[bytes, bytes] | None:
     key = pz.key
     if not isinstance(key, bytes):

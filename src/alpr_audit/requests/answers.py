@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..privacy import Pseudonymizer
-from ..privacy_sql import clear_pseudo_state, fill_pseudo_map, pseudo_expr
+from ..privacy_sql import clear_pseudo_state, fill_pseudo_map, lit, pseudo_expr
 from ..publish.safe import sql_safe
 from ..store import Store
 from .model import RequestItem
@@ -88,11 +88,6 @@ class ItemAnswer:
     def __post_init__(self) -> None:
         if self.query is None:
             self.row_count = len(self.rows)
-
-
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def id_list(ids: Sequence[str]) -> str:
