@@ -1,0 +1,1 @@
+"""Audit rules over the store: purpose classification and the rule families."""
