@@ -137,3 +137,12 @@ def test_request_import_due_and_batch_commands(cli, tmp_path: Path) -> None:
     assert cli("--store", tmp_path / "s", "--json", "request", "due", "--today", "2025-03-06").json() == []
     [batch] = cli("--store", tmp_path / "s", "--json", "request", "batch").json()
     assert batch["requests"] == 1
+
+
+def test_searches_by_purpose_report(cli, tmp_path: Path) -> None:
+    sample = fixture_file("flock/constructed_network-audit_sample.csv")
+    cli("--store", tmp_path / "s", "ingest", sample)
+    rows = {r["purpose"]: r["searches"] for r in
+            cli("--store", tmp_path / "s", "--json", "report", "searches-by-purpose").json()}
+    # ICE+ERO, 'stolen vehicle', the UI artifact, two without a reason (one redacted), 'inv'
+    assert rows == {"immigration": 1, "specific": 1, "generic": 2, "missing": 2}

@@ -27,6 +27,20 @@ _REASON = """CASE
   WHEN list_contains(s.redacted, 'reason') THEN '(redacted)'
   ELSE '(missing)' END"""
 
+def _purpose_sql() -> str:
+    """Searches per purpose label, computed on the fly from the stated reasons."""
+    from ..audit.reasons import purpose_sql
+
+    # the classifier's SQL holds struct literals ({...}): escape them for str.format below
+    purpose = purpose_sql("s.reason").replace("{", "{{").replace("}", "}}")
+    return f"""SELECT p.label AS purpose, count(*) AS searches,
+                   round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS percent,
+                   count(DISTINCT s.reason) AS distinct_reasons,
+                   mode(s.reason) AS most_common_reason
+            FROM (SELECT s.*, {purpose} AS p FROM searches s {{where}}) s
+            GROUP BY 1 ORDER BY searches DESC, purpose"""
+
+
 REPORTS: dict[str, Report] = {r.name: r for r in [
     Report(
         "searches-by-month",
@@ -59,6 +73,13 @@ REPORTS: dict[str, Report] = {r.name: r for r in [
                   min(s.searched_at) AS first_search, max(s.searched_at) AS last_search
            FROM searches s LEFT JOIN agencies a ON a.agency_id = s.searcher_agency_id
            {where} GROUP BY 1, 2, 3, 4 ORDER BY searches DESC, organization""",
+    ),
+    Report(
+        "searches-by-purpose",
+        "Searches by purpose label",
+        "Searches per purpose label of the stated reason (missing, generic, case_number, "
+        "immigration, protest, reproductive, personal, test, specific; docs/purposes.md).",
+        "",  # built lazily: the classifier's terms are loaded on first use
     ),
     Report(
         "search-types",
@@ -145,4 +166,5 @@ def run_report(
         clauses.append("s.log_kind = ?")
         params.append(log_kind)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    return store.query(report.sql.format(where=where), params)
+    sql = report.sql or _purpose_sql()
+    return store.query(sql.format(where=where), params)
