@@ -188,3 +188,11 @@ def test_classifies_200000_rows_in_sql() -> None:
     took = time.perf_counter() - start
     print(f"\nclassified 200,000 reasons in {took:.2f} s: {dict(counts)}")
     assert sum(n for _, n in counts) == 200_000
+
+
+def test_flock_alert_system_text_is_generic_not_a_case_number() -> None:
+    text = ("Other image search from alerts page associated with Alert: INVESTIGATION 391NCQ - "
+            "2025-06-18T19:17:43.792Z")
+    assert classify(text)[0] == "generic"
+    assert classify("Other image search from alerts page associated with Alert: "
+                    "cd8f3bdc-da76-4612-a96f-6be6e27b7914")[0] == "generic"
