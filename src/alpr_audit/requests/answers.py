@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..privacy import Pseudonymizer
-from ..privacy_sql import clear_pseudo_state, fill_pseudo_map, lit, pseudo_expr
+from ..privacy_sql import fill_pseudo_map, lit, pseudo_expr
 from ..publish.safe import sql_safe
 from ..store import Store
 from .model import RequestItem

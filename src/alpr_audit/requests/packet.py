@@ -35,8 +35,8 @@ from ..publish.safe import safe_cell
 from ..publish.xlsx import EXCEL_MAX_ROWS, HEADER_ROWS, Sheet, write_workbook
 from ..reports.registry import resolve_agency
 from ..store import Store
-from .answers import (MANUAL, NO_RECORDS, RELEASE_FIELDS, ItemAnswer, Redaction, answer_item,
-                      clear_pseudo_state, lit)
+from ..privacy_sql import clear_pseudo_state, lit
+from .answers import MANUAL, NO_RECORDS, RELEASE_FIELDS, ItemAnswer, Redaction, answer_item
 from .model import RecordsRequest
 
 MANIFEST = "manifest.json"

@@ -26,7 +26,7 @@ import duckdb
 
 from ..errors import StoreError
 from ..ingest.cells import install_macros
-from ..schema import CATALOG_TABLES, PARQUET_TABLES, SCHEMA_VERSION, TABLES
+from ..schema import PARQUET_TABLES, SCHEMA_VERSION
 from . import migrations
 
 CATALOG_FILE = "catalog.duckdb"
@@ -210,9 +210,6 @@ class Store:
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
-
-    def table_names(self) -> list[str]:
-        return list(TABLES)
 
 
 def _sql_path(path: Path) -> str:
