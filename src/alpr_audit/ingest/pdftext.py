@@ -25,9 +25,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import IngestError
+
+T = TypeVar("T")
 
 #: How to get OCR; tesseract is what alpr-audit runs (ocrmypdf pulls it in as a dependency).
 OCR_HINT = ("install the OCR tools: apt-get install -y ocrmypdf tesseract-ocr (Debian/Ubuntu), "
@@ -214,6 +217,36 @@ def group_lines(words: list[Word]) -> list[Line]:
 
 
 _FIRST_TEXT: dict[tuple[str, int, int], str] = {}
+
+
+def map_pages(path: Path, read_page: Callable[[Any, int], T],
+              read_ocr: Callable[[PageText], T], progress: Callable[[int], None] | None = None,
+              set_total: Callable[[int | None], None] | None = None) -> list[T]:
+    """``read_page(pdfplumber_page, number)`` for every page (1-based numbers), except pages
+    that are images without a text layer: those are OCR'd (or an IngestError says how to
+    install tesseract) and given to ``read_ocr``. Damaged files raise an IngestError."""
+    import pdfplumber
+
+    out: list[T] = []
+    images: list[int] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            if set_total:
+                set_total(len(pdf.pages))
+            for n, page in enumerate(pdf.pages, start=1):
+                if not page.chars and page.images:
+                    images.append(n)
+                out.append(read_page(page, n))
+                if progress:
+                    progress(1)
+    except Exception as exc:  # pdfminer raises many unrelated types for damaged files
+        raise IngestError(f"cannot read the PDF: {exc}", path=str(path),
+                          hint="the file may be truncated or damaged; obtain it again") from exc
+    if images:
+        ocr = read_pages(path)
+        for n in images:
+            out[n - 1] = read_ocr(ocr[n - 1])
+    return out
 
 
 def first_page_text(path: Path) -> str:

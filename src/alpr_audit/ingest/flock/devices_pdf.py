@@ -137,25 +137,9 @@ class FlockDevicesPdfImporter:
 
     def stage(self, ctx: StageContext) -> StageResult:
         """Read every page's lines, cut them into blocks, fill ``stage_sharing``."""
-        import pdfplumber
-
-        pages: list[list[str]] = []
-        images: list[int] = []  # pages that are images without a text layer
-        try:
-            with pdfplumber.open(ctx.path) as pdf:
-                ctx.set_total(len(pdf.pages))
-                for n, page in enumerate(pdf.pages):
-                    if not page.chars and page.images:
-                        images.append(n)
-                    pages.append(_page_lines(page))
-                    ctx.progress(1)
-        except Exception as exc:  # pdfminer raises many unrelated types for damaged files
-            raise IngestError(f"cannot read the PDF: {exc}", path=str(ctx.path),
-                              hint="the file may be truncated or damaged; obtain it again") from exc
-        if images:  # OCR (or an IngestError saying how to install it)
-            ocr = pdftext.read_pages(ctx.path)
-            for n in images:
-                pages[n] = _clean(ocr[n].text.splitlines())
+        pages = pdftext.map_pages(ctx.path, lambda page, _n: _page_lines(page),
+                                  lambda ocr: _clean(ocr.text.splitlines()),
+                                  ctx.progress, ctx.set_total)
         blocks, publisher = _blocks(pages)
         if not blocks:
             raise IngestError("no Name/Relationship blocks found on the Devices page",

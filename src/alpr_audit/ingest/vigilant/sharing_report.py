@@ -334,25 +334,7 @@ class VigilantSharingReportImporter:
 
     def stage(self, ctx: StageContext) -> StageResult:
         """Read every page, group lines into sections and rows, fill ``stage_sharing``."""
-        import pdfplumber
-
-        pages: list[list[_Line]] = []
-        images: list[int] = []  # pages that are images without a text layer
-        try:
-            with pdfplumber.open(ctx.path) as pdf:
-                ctx.set_total(len(pdf.pages))
-                for n, page in enumerate(pdf.pages, start=1):
-                    if not page.chars and page.images:
-                        images.append(n)
-                    pages.append(_page_lines(page, n))
-                    ctx.progress(1)
-        except Exception as exc:  # pdfminer raises many unrelated types for damaged files
-            raise IngestError(f"cannot read the PDF: {exc}", path=str(ctx.path),
-                              hint="the file may be truncated or damaged; obtain it again") from exc
-        if images:  # OCR (or an IngestError saying how to install it)
-            ocr = pdftext.read_pages(ctx.path)
-            for n in images:
-                pages[n - 1] = _ocr_lines(ocr[n - 1])
+        pages = pdftext.map_pages(ctx.path, _page_lines, _ocr_lines, ctx.progress, ctx.set_total)
         try:
             records, publisher, created, stated = _parse(pages)
         except IngestError as exc:
