@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 #: Bump when a catalog table gains, loses or changes a column; add a step to
 #: ``store.migrations``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Table:
     scope: tuple[str, ...] = ("publisher_agency_id",)
     verify: tuple[str, ...] = ()
     agency_refs: tuple[tuple[str, str], ...] = ()
+    #: written by the audit (one file per run), not by an importer: no natural key, no dedup
+    derived: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -358,8 +360,143 @@ COMMUNICATIONS = Table(
     "one message of a request thread",
 )
 
+AGREEMENTS = Table(
+    "agreements",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency that signed (the data owner)"),
+        ("partner_agency_id", "VARCHAR", "the other party (registry id)"),
+        ("partner_name_raw", "VARCHAR", "the other party as written"),
+        ("kind", "VARCHAR", "MOU, interagency agreement, certification, declaration …"),
+        ("signed_on", "DATE", "date signed"),
+        ("expires_on", "DATE", "date it ends, NULL when open-ended"),
+        ("document", "VARCHAR", "document name or link"),
+        *_KEY,
+    ),
+    "one sharing agreement or certification on file",
+    publisher="agency_id",
+    scope=("agency_id",),
+    agency_refs=(("partner_name_raw", "partner_agency_id"),),
+)
+
+DETECTIONS = Table(
+    "detections",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency whose camera read the plate"),
+        ("detection_id", "VARCHAR", "the system's read id"),
+        ("device_id", "VARCHAR", "camera"),
+        ("plate_token", "VARCHAR", "keyed hash of the plate (the plate itself is not stored)"),
+        ("plate_state", "VARCHAR", "plate's state as read"),
+        ("seen_at", "TIMESTAMP", "UTC"),
+        ("lat", "DOUBLE", "latitude"),
+        ("lon", "DOUBLE", "longitude"),
+        *_KEY,
+    ),
+    "one row-level plate read (agency-side or synthetic data)",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+HITS = Table(
+    "hits",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the file"),
+        ("locator", "VARCHAR", "where in the file"),
+        ("agency_id", "VARCHAR", "agency whose camera read the plate"),
+        ("hit_id", "VARCHAR", "the system's alert id"),
+        ("detection_id", "VARCHAR", "the read that matched"),
+        ("hotlist", "VARCHAR", "hot list matched"),
+        ("hit_at", "TIMESTAMP", "UTC"),
+        ("disposition", "VARCHAR", "what the officer recorded (confirmed, misread …)"),
+        *_KEY,
+    ),
+    "one hot-list match of a read",
+    publisher="agency_id",
+    scope=("agency_id",),
+)
+
+SEARCH_PURPOSES = Table(
+    "search_purposes",
+    "parquet",
+    _cols(
+        ("source_id", "VARCHAR", "the search's file"),
+        ("locator", "VARCHAR", "the search's place in it"),
+        ("label", "VARCHAR", "missing/generic/case_number/immigration/protest/reproductive/personal/test/specific"),
+        ("matched", "VARCHAR", "the term or pattern text that decided the label"),
+        ("run_id", "VARCHAR", "the audit run that classified it"),
+    ),
+    "the purpose label of one search (written by audit; the latest run only)",
+    derived=True,
+)
+
+EVIDENCE = Table(
+    "evidence",
+    "parquet",
+    _cols(
+        ("run_id", "VARCHAR", "the audit run"),
+        ("finding_id", "VARCHAR", "the finding this row supports"),
+        ("rule_id", "VARCHAR", "the rule"),
+        ("agency_id", "VARCHAR", "agency the finding is about"),
+        ("subject", "VARCHAR", "what the finding is about (partner, user, field …)"),
+        ("table_name", "VARCHAR", "normalised table the row is in"),
+        ("source_id", "VARCHAR", "the row's file"),
+        ("locator", "VARCHAR", "the row's place in it"),
+        ("at", "TIMESTAMP", "the row's time, when it has one (UTC)"),
+        ("note", "VARCHAR", "what in the row shows it (matched term, value …)"),
+    ),
+    "one row behind a finding (written by audit)",
+    derived=True,
+)
+
+FINDINGS = Table(
+    "findings",
+    "catalog",
+    _cols(
+        ("finding_id", "VARCHAR", "stable within a run: hash of run, rule, agency, subject"),
+        ("run_id", "VARCHAR", "the audit run"),
+        ("rule_id", "VARCHAR", "dotted, family first: sharing.out_of_state …"),
+        ("severity", "VARCHAR", "high, medium, low, review, info"),
+        ("agency_id", "VARCHAR", "agency the finding is about"),
+        ("subject", "VARCHAR", "partner, user, field, element … the finding is about"),
+        ("evidence_count", "BIGINT", "rows behind it (see the evidence table)"),
+        ("first_at", "TIMESTAMP", "earliest evidence time (UTC)"),
+        ("last_at", "TIMESTAMP", "latest evidence time (UTC)"),
+        ("citation", "VARCHAR", "law or finding the rule rests on"),
+        ("title", "VARCHAR", "the rule's title"),
+        ("message", "VARCHAR", "plain-language explanation with the numbers"),
+        ("details", "VARCHAR", "JSON: thresholds used, measured values"),
+    ),
+    "an audit finding",
+)
+
+AUDIT_RUNS = Table(
+    "audit_runs",
+    "catalog",
+    _cols(
+        ("run_id", "VARCHAR PRIMARY KEY", "id of the run"),
+        ("pack", "VARCHAR", "rule pack"),
+        ("started_at", "TIMESTAMP", "UTC"),
+        ("finished_at", "TIMESTAMP", "UTC"),
+        ("as_of", "TIMESTAMP", "the date retention and inactivity were measured against (UTC)"),
+        ("engine", "VARCHAR", "duckdb or spark"),
+        ("settings", "VARCHAR", "JSON: every threshold used and where it came from"),
+        ("rules", "VARCHAR[]", "rule ids run"),
+        ("findings", "BIGINT", "findings written"),
+    ),
+    "one audit run",
+)
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     SOURCES, REJECTS, AGENCIES, SEARCHES, SHARING, USERS, HOTLIST_EVENTS, DETECTION_COUNTS,
-    PORTAL_SNAPSHOTS, EXTERNAL_ACCESS_COUNTS, REQUESTS, REQUEST_ITEMS, COMMUNICATIONS)}
+    PORTAL_SNAPSHOTS, EXTERNAL_ACCESS_COUNTS, REQUESTS, REQUEST_ITEMS, COMMUNICATIONS,
+    AGREEMENTS, DETECTIONS, HITS, SEARCH_PURPOSES, EVIDENCE, FINDINGS, AUDIT_RUNS)}
 PARQUET_TABLES = [t for t in TABLES.values() if t.storage == "parquet"]
+#: Parquet tables an importer may write (the audit writes the derived ones).
+INGEST_TABLES = [t for t in PARQUET_TABLES if not t.derived]
 CATALOG_TABLES = [t for t in TABLES.values() if t.storage == "catalog"]

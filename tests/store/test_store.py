@@ -171,8 +171,9 @@ def test_a_version_1_store_migrates_to_add_request_tables(tmp_path: Path) -> Non
     con.execute("INSERT INTO schema_meta VALUES ('schema_version', '1')")
     con.close()
     with Store.open(root) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert store.query("SELECT count(*) AS n FROM communications") == [{"n": 0}]
+        assert store.query("SELECT count(*) AS n FROM findings") == [{"n": 0}]
 
 
 def test_the_pseudonym_key_is_private_and_stable(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from ..errors import IngestError
-from ..schema import PARQUET_TABLES, TABLES, Table
+from ..schema import INGEST_TABLES, TABLES, Table
 from .cells import OFFSET_FORMATS, TIMESTAMP_FORMATS
 from .tabular import norm_header
 
@@ -178,8 +178,8 @@ def _check(data: dict[str, Any], ck: _Checker) -> Mapping:
         raise ck.fail("table", "the mapping names no target table",
                       "add e.g. table = \"searches\"; tables: " + _table_names())
     table_name = ck.text(data["table"], "table")
-    if table_name not in {t.name for t in PARQUET_TABLES}:
-        close = difflib.get_close_matches(table_name, [t.name for t in PARQUET_TABLES], n=1)
+    if table_name not in {t.name for t in INGEST_TABLES}:
+        close = difflib.get_close_matches(table_name, [t.name for t in INGEST_TABLES], n=1)
         raise ck.fail("table", f"unknown table {table_name!r}",
                       (f"did you mean {close[0]!r}? " if close else "") + "tables: " + _table_names())
     table = TABLES[table_name]
@@ -237,7 +237,7 @@ def _check(data: dict[str, Any], ck: _Checker) -> Mapping:
 
 
 def _table_names() -> str:
-    return ", ".join(t.name for t in PARQUET_TABLES)
+    return ", ".join(t.name for t in INGEST_TABLES)
 
 
 def pipeline_columns(table: Table) -> dict[str, str]:

@@ -254,8 +254,8 @@ def _sharing(ctx: _Ctx, who: str) -> ItemAnswer:
 # --- agreements (A5, A6) ---------------------------------------------------------------------
 
 def _agreements(ctx: _Ctx, who: str) -> ItemAnswer:
-    exists = ctx.scalar("SELECT count(*) FROM information_schema.tables "
-                        "WHERE table_name = 'agreements'")
+    # the table always exists; an empty one means no agreements list was ingested at all
+    exists = ctx.scalar("SELECT count(*) FROM table_files WHERE table_name = 'agreements'")
     looked = "no agreements have been ingested"
     if not exists:
         return ctx.answer("Sharing agreements and certifications", [], [], "", looked)

@@ -16,6 +16,7 @@ from ..schema import CATALOG_TABLES
 
 _V1_TABLES = ("sources", "rejects", "agencies")
 _V2_TABLES = ("requests", "request_items", "communications")
+_V3_TABLES = ("findings", "audit_runs")
 
 
 def _create(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
@@ -34,7 +35,12 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, _V2_TABLES)
 
 
-STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2]
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 3: audit findings and runs (evidence and purposes are Parquet tables)."""
+    _create(con, _V3_TABLES)
+
+
+STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3]
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, found: int) -> None:
