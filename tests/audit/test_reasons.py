@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from alpr_audit.audit.reasons import LABELS, classify, load_terms, purpose_sql
+from alpr_audit.audit.reasons import LABELS, classify, load_terms, purpose_query_sql
 from alpr_audit.errors import UsageError
 
 EVAL = Path(__file__).with_name("reasons_eval.csv")
@@ -32,8 +32,9 @@ def _run_sql(reasons: list[str | None]) -> list[tuple[str, str | None]]:
     con = duckdb.connect()
     con.execute("CREATE TABLE t(i INTEGER, reason VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(reasons)))
-    rows = con.execute(f"SELECT {purpose_sql('reason', load_terms())} FROM t ORDER BY i").fetchall()
-    return [(p["label"], p["matched"]) for (p,) in rows]
+    sql = purpose_query_sql("t", {"i": "int32", "reason": "string"}, load_terms())
+    rows = con.execute(f"SELECT purpose_label, purpose_matched FROM ({sql}) ORDER BY i").fetchall()
+    return [(label, matched) for label, matched in rows]
 
 
 def test_eval_set_is_large_and_covers_every_label() -> None:
@@ -183,8 +184,8 @@ def test_classifies_200000_rows_in_sql() -> None:
     con.execute("CREATE TABLE big AS SELECT reason || ' ' || (i % 997)::VARCHAR AS reason "
                 f"FROM r, range({200_000 // len(reasons) + 1}) t(i) LIMIT 200000")
     start = time.perf_counter()
-    counts = con.execute(f"SELECT p.label, count(*) FROM (SELECT {purpose_sql('reason', load_terms())} "
-                         "AS p FROM big) GROUP BY ALL").fetchall()
+    sql = purpose_query_sql("big", {"reason": "string"}, load_terms())
+    counts = con.execute(f"SELECT purpose_label, count(*) FROM ({sql}) GROUP BY ALL").fetchall()
     took = time.perf_counter() - start
     print(f"\nclassified 200,000 reasons in {took:.2f} s: {dict(counts)}")
     assert sum(n for _, n in counts) == 200_000

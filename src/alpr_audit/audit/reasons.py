@@ -2,9 +2,9 @@
 
 Every search carries a free-text reason (§1798.90.52(a)(4)). The audit sorts each reason into
 one of :data:`LABELS` with term lists (``reason_terms.toml``, overridable by the user) compiled
-into RE2 regular expressions, and evaluates them inside DuckDB so 10^7 rows are classified
-vectorised. :func:`classify` runs the *same* SQL on one value; there is no second
-implementation. See docs/purposes.md for the labels, the precedence and the measured quality.
+into regular expressions (the common subset of RE2 and Java's syntax), written once as an Ibis
+expression so the audit classifies 10^7 rows vectorised on DuckDB or Spark. :func:`classify`
+evaluates the *same* expression on one value; there is no second implementation. See docs/purposes.md for the labels, the precedence and the measured quality.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
 
 from alpr_audit.errors import UsageError
 
@@ -34,8 +36,6 @@ FALLBACK = "generic"
 _SECTIONS = ("ignore", *LABELS)
 _KEYS = ("terms", "patterns", "replace", "remove")
 _DEFAULTS = "reason_terms.toml"
-#: Characters trimmed around the raw reason: space, tab, LF, CR, NBSP, zero-width space, BOM.
-_WS = " || ".join(f"chr({c})" for c in (32, 9, 10, 13, 160, 8203, 65279))
 
 
 @dataclass(frozen=True)
@@ -158,62 +158,93 @@ def load_terms(path: Path | None = None) -> Terms:
     return Terms(_merge(lists, _read_toml(user, str(path)), str(path)), source=str(path))
 
 
-# --- SQL -----------------------------------------------------------------------------------
+# --- the classifier as an Ibis expression ----------------------------------------------------
 
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+def _accent_map() -> tuple[str, str]:
+    """Accented Latin letters and their base letters, for a portable ``translate``.
+
+    Neither Ibis nor Spark has DuckDB's ``strip_accents``; a character map is portable.
+    """
+    src, dst = [], []
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = unicodedata.normalize("NFKD", ch)[0].lower()
+        if base != ch.lower() and "a" <= base <= "z":
+            src.append(ch)
+            dst.append(base)
+    return "".join(src), "".join(dst)
+
+
+_ACCENTS = _accent_map()
+#: Whitespace trimmed around the raw reason: space, tab, LF, CR, NBSP, zero-width space, BOM.
+_WS_CLASS = "[ \t\n\r\u00a0\u200b\ufeff]"
 
 
 def label_regex(tl: TermList) -> str | None:
-    """One RE2 regex for a label: its terms as whole words, then its patterns."""
+    """One regex for a label: its terms as whole words, then its patterns."""
     parts = []
     if tl.terms:
-        # longest first: RE2 alternation is leftmost-first, and 'ice ero' should beat 'ice'
+        # longest first: alternation is leftmost-first, and 'ice ero' should beat 'ice'
         alts = "|".join(_term_regex(t) for t in sorted(set(tl.terms), key=lambda t: (-len(t), t)))
         parts.append(f"(?:^| )(?:{alts})(?: |$)")
     parts.extend(f"(?:{p})" for p in tl.patterns)
     return "|".join(parts) or None
 
 
-def normalised_sql(expr: str, terms: Terms) -> str:
-    """SQL for the normalised reason: no accents, lower case, words separated by one space,
-    ``ignore`` phrases deleted."""
-    norm = f"trim(regexp_replace(strip_accents(lower({expr})), '[^a-z0-9]+', ' ', 'g'))"
+def _normalised(reason: ir.StringValue, terms: Terms) -> ir.StringValue:
+    """No accents, lower case, words separated by one space, ``ignore`` phrases deleted."""
+    text = reason.lower().translate(*_ACCENTS)
+    norm = text.re_replace("[^a-z0-9]+", " ").strip()
     ignore = label_regex(terms.get("ignore"))
     if ignore:
-        norm = (f"trim(regexp_replace(regexp_replace(' ' || {norm} || ' ', {_sql_str(ignore)}, "
-                "' ', 'g'), ' +', ' ', 'g'))")
+        padded = ibis.literal(" ").concat(norm, ibis.literal(" "))
+        norm = padded.re_replace(ignore, " ").re_replace(" +", " ").strip()
     return norm
 
 
-def purpose_sql(expr: str, terms: Terms | None = None) -> str:
-    """A DuckDB expression: ``STRUCT(label VARCHAR, matched VARCHAR)`` for the reason ``expr``.
+def purpose_table(t: ir.Table, column: str = "reason", terms: Terms | None = None) -> ir.Table:
+    """``t`` with ``purpose_label`` and ``purpose_matched`` added for its reason ``column``.
 
     ``matched`` is the text (normalised) that decided the label: the term or pattern match,
-    the raw marker for ``missing``, NULL for the fallback.
+    the raw marker for ``missing``, NULL for the fallback. Written once in Ibis so the audit
+    runs it on DuckDB and Spark alike; :func:`classify` evaluates the same expression. The
+    normalised text is a column of its own first, so it is computed once per row, not once per
+    label.
     """
     terms = terms or load_terms()
-    raw = f"lower(trim(CAST({expr} AS VARCHAR), {_WS}))"
-    missing = label_regex(TermList(patterns=terms.get("missing").patterns))
-    branches = []
+    text = t[column].cast("string")
+    t = t.mutate(
+        _p_null=text.isnull(),
+        _p_raw=text.re_replace(f"^{_WS_CLASS}+|{_WS_CLASS}+$", "").lower(),
+        _p_norm=_normalised(text, terms),
+    )
+    missing_rx = label_regex(TermList(patterns=terms.get("missing").patterns))
+    is_missing = t._p_raw.re_search(f"^(?:{missing_rx})$") if missing_rx else t._p_raw == ""
+    t = t.mutate(_p_missing=t._p_null | is_missing.fill_null(True))
+    labels, matched = [], []
     for label in PRECEDENCE:
         rx = label_regex(terms.get(label))
         if rx is None:
             continue
-        q = _sql_str(rx)
-        branches.append(
-            f"WHEN regexp_matches(n, {q}) THEN {{'label': '{label}', 'matched': "
-            f"coalesce(nullif(trim(regexp_extract(n, {q})), ''), '(no words)')}}")
-    inner = ("CASE " + " ".join(branches)
-             + f" ELSE {{'label': '{FALLBACK}', 'matched': NULL::VARCHAR}} END")
-    miss = (f"WHEN regexp_full_match({raw}, {_sql_str(missing)}) "
-            f"THEN {{'label': 'missing', 'matched': coalesce(nullif({raw}, ''), '(blank)')}} "
-            if missing else f"WHEN {raw} = '' THEN {{'label': 'missing', 'matched': '(blank)'}} ")
-    # the lambda over a one-element list evaluates the normalisation once per row
-    return (f"CASE WHEN {expr} IS NULL THEN {{'label': 'missing', 'matched': '(null)'}} "
-            + miss
-            + f"ELSE list_transform([{normalised_sql(f'CAST({expr} AS VARCHAR)', terms)}], "
-            f"lambda n: {inner})[1] END")
+        hit = t._p_norm.re_search(rx)
+        labels.append((hit, label))
+        found = t._p_norm.re_extract(rx, 0).strip()
+        matched.append((hit, ibis.ifelse(found == "", "(no words)", found)))
+    t = t.mutate(
+        purpose_label=ibis.cases((t._p_missing, "missing"), *labels, else_=FALLBACK),
+        purpose_matched=ibis.cases(
+            (t._p_null, "(null)"),
+            (t._p_missing, ibis.ifelse(t._p_raw == "", "(blank)", t._p_raw)),
+            *matched, else_=ibis.null().cast("string")),
+    )
+    return t.drop("_p_null", "_p_raw", "_p_norm", "_p_missing")
+
+
+def purpose_query_sql(table: str, columns: Mapping[str, str], terms: Terms | None = None) -> str:
+    """DuckDB SQL selecting every column of ``table`` (name → Ibis type) plus the purpose
+    columns; for SQL reports that filter and group on top of it."""
+    unbound = ibis.table(dict(columns), name=table)
+    return str(ibis.to_sql(purpose_table(unbound, terms=terms), dialect="duckdb"))
 
 
 # --- one value -----------------------------------------------------------------------------
@@ -222,8 +253,17 @@ _local = threading.local()
 _default_terms: Terms | None = None
 
 
+def _one_sql(terms: Terms) -> str:
+    return purpose_query_sql("_purpose_one", {"i": "int32", "reason": "string"}, terms)
+
+
 def classify(reason: str | None, terms: Terms | None = None) -> tuple[str, str | None]:
-    """``(label, matched)`` for one reason, by evaluating :func:`purpose_sql` in DuckDB."""
+    """``(label, matched)`` for one reason, by evaluating :func:`purpose_exprs` in DuckDB."""
+    return classify_many([reason], terms)[0]
+
+
+def classify_many(reasons: list[str | None], terms: Terms | None = None) -> list[tuple[str, str | None]]:
+    """``(label, matched)`` per reason, in order, in one DuckDB query."""
     global _default_terms
     if terms is None:
         if _default_terms is None:
@@ -236,6 +276,8 @@ def classify(reason: str | None, terms: Terms | None = None) -> tuple[str, str |
     _local.sql = cache
     hit = cache.get(id(terms))
     if hit is None or hit[0] is not terms:
-        hit = cache[id(terms)] = (terms, f"SELECT {purpose_sql('r', terms)} FROM (SELECT $1::VARCHAR AS r)")
-    row = con.execute(hit[1], [reason]).fetchone()[0]
-    return row["label"], row["matched"]
+        hit = cache[id(terms)] = (terms, _one_sql(terms))
+    con.execute("CREATE OR REPLACE TEMP TABLE _purpose_one (i INTEGER, reason VARCHAR)")
+    con.executemany("INSERT INTO _purpose_one VALUES (?, ?)", list(enumerate(reasons)))
+    rows = con.execute(f"SELECT i, purpose_label, purpose_matched FROM ({hit[1]}) ORDER BY i").fetchall()
+    return [(r[1], r[2]) for r in rows]

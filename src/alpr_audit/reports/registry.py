@@ -28,16 +28,19 @@ _REASON = """CASE
   ELSE '(missing)' END"""
 
 def _purpose_sql() -> str:
-    """Searches per purpose label, computed on the fly from the stated reasons."""
-    from ..audit.reasons import purpose_sql
+    """Searches per purpose label, computed on the fly from the stated reasons with the
+    audit's classifier (compiled from its Ibis expression)."""
+    from ..audit.reasons import purpose_query_sql
 
-    # the classifier's SQL holds struct literals ({...}): escape them for str.format below
-    purpose = purpose_sql("s.reason").replace("{", "{{").replace("}", "}}")
-    return f"""SELECT p.label AS purpose, count(*) AS searches,
+    # the filtered searches go in as a CTE named like the table the compiled query reads
+    labelled = purpose_query_sql("_filtered", {"reason": "string"})
+    labelled = labelled.replace("{", "{{").replace("}", "}}")  # for str.format below
+    return f"""WITH _filtered AS (SELECT s.reason FROM searches s {{where}})
+            SELECT purpose_label AS purpose, count(*) AS searches,
                    round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS percent,
-                   count(DISTINCT s.reason) AS distinct_reasons,
-                   mode(s.reason) AS most_common_reason
-            FROM (SELECT s.*, {purpose} AS p FROM searches s {{where}}) s
+                   count(DISTINCT reason) AS distinct_reasons,
+                   mode(reason) AS most_common_reason
+            FROM ({labelled}) p
             GROUP BY 1 ORDER BY searches DESC, purpose"""
 
 
