@@ -67,6 +67,8 @@ class RuleContext:
     settings: Mapping[str, Any]
     as_of: datetime
     pack: str
+    #: the pack's state ("CA" for california); empty: judge by the publisher's own state
+    home_state: str = ""
     #: tables the engine derived for this run (e.g. ``search_purposes``), by name
     derived: dict[str, ir.Table] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,264 @@
+"""The audit run: label purposes, run every rule of a pack, write findings and evidence.
+
+A run reads the store through Ibis (one query layer for DuckDB and Spark), writes each rule's
+evidence to a staging Parquet file, groups evidence into findings, and commits everything in
+one catalog transaction: the run record, its findings, its evidence file and the new
+``search_purposes`` (which replaces the previous run's). A killed run leaves nothing: its
+files sit in ``.staging`` or unregistered under ``tables/`` and are removed on the next open.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import string
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from ..errors import AlprAuditError, UsageError
+from ..store.store import Store
+from .packs import DEFAULT_PACK, Pack, load_pack
+from .reasons import load_terms, purpose_table
+from .rules import all_rules
+from .rules.base import EVIDENCE_COLUMNS, SEVERITIES, Rule, RuleContext
+
+#: Latest instant in the data, per table: the default ``as_of``.
+_AS_OF_SQL = """SELECT max(t) FROM (
+  SELECT max(searched_at) AS t FROM searches UNION ALL SELECT max(seen_at) FROM detections
+  UNION ALL SELECT max(hit_at) FROM hits UNION ALL SELECT max("at") FROM hotlist_events
+  UNION ALL SELECT max(last_login) FROM users
+  UNION ALL SELECT max(captured_on)::TIMESTAMP FROM portal_snapshots)"""
+
+
+@dataclass
+class AuditError(AlprAuditError):
+    """A rule could not run (a bug or an engine failure), with the rule named."""
+
+    kind: str = "audit"
+
+
+@dataclass
+class AuditResult:
+    """What a run produced; ``findings`` are dicts in report order."""
+
+    run_id: str
+    pack: Pack
+    as_of: datetime
+    findings: list[dict[str, Any]]
+    rules_run: list[str]
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    evidence_rows: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``audit --json`` object of the CLI contract."""
+        return {
+            "run_id": self.run_id, "pack": self.pack.name,
+            "as_of": self.as_of.isoformat(),
+            "findings": [{k: f[k] for k in (
+                "finding_id", "rule_id", "severity", "agency", "subject", "evidence_count",
+                "citation", "message")} for f in self.findings],
+        }
+
+
+def default_as_of(store: Store) -> datetime:
+    """The latest timestamp in the data (UTC), or now when the store is empty."""
+    found = store.con.execute(_AS_OF_SQL).fetchone()[0]
+    return found if found is not None else datetime.now(UTC).replace(tzinfo=None)
+
+
+def select_rules(pack: Pack, only: list[str] | None = None) -> list[Rule]:
+    """The pack's rules, narrowed to ids matching any pattern of ``only`` (``purpose.*``)."""
+    import fnmatch
+
+    rules = [r for r in all_rules() if pack.name in r.packs and pack.selects(r.id)]
+    if only:
+        rules = [r for r in rules if any(fnmatch.fnmatchcase(r.id, p) for p in only)]
+        if not rules:
+            raise UsageError(f"no rule of pack {pack.name} matches {', '.join(only)}",
+                             hint="list the rules with: alpr-audit audit --list-rules")
+    return rules
+
+
+class _Formatter(string.Formatter):
+    """str.format that leaves unknown placeholders visible instead of raising."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        return kwargs.get(key, "{" + str(key) + "}") if isinstance(key, str) else ""
+
+
+def run_audit(
+    store: Store,
+    *,
+    pack: str = DEFAULT_PACK,
+    settings_file: Path | None = None,
+    as_of: datetime | None = None,
+    only: list[str] | None = None,
+    terms_file: Path | None = None,
+    on_rule: Callable[[str, int, int], None] | None = None,
+) -> AuditResult:
+    """Run the pack's rules over ``store`` and commit the findings; returns the result."""
+    if store.read_only:
+        raise UsageError("the store is open read-only", hint="audit writes findings; open it writable")
+    started = time.perf_counter()
+    loaded = load_pack(pack, settings_file)
+    rules = select_rules(loaded, only)
+    as_of = as_of or default_as_of(store)
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    work = store.staging_dir / f"audit-{run_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        backend = ibis.duckdb.from_connection(store.con)
+        purposes = _write_purposes(backend, work, run_id, load_terms(terms_file))
+        # a TEMP view (never stored in the catalog) over this run's labels
+        store.con.execute("CREATE OR REPLACE TEMP VIEW _run_search_purposes AS "
+                          f"SELECT * FROM read_parquet('{_p(purposes)}')")
+        ctx = RuleContext(backend=backend, settings=loaded.settings, as_of=as_of,
+                          pack=loaded.name, home_state=loaded.home_state,
+                          derived={"search_purposes": backend.table("_run_search_purposes")})
+        files, not_applicable = _run_rules(ctx, rules, work, on_rule)
+        findings, n_evidence = _collect(store, loaded, rules, run_id, files, work)
+        _commit(store, loaded, run_id, as_of, rules, findings, work, purposes)
+    finally:
+        store.con.execute("DROP VIEW IF EXISTS _run_search_purposes")
+        shutil.rmtree(work, ignore_errors=True)
+    return AuditResult(run_id, loaded, as_of, findings, [r.id for r in rules], not_applicable,
+                       round(time.perf_counter() - started, 2), n_evidence)
+
+
+def _write_purposes(backend: Any, work: Path, run_id: str, terms: Any) -> Path:
+    s = backend.table("searches").select("source_id", "locator", "reason")
+    labelled = purpose_table(s, terms=terms).select(
+        "source_id", "locator", label="purpose_label", matched="purpose_matched",
+        run_id=ibis.literal(run_id))
+    path = work / "search_purposes.parquet"
+    backend.to_parquet(labelled, str(path))
+    return path
+
+
+def _run_rules(ctx: RuleContext, rules: list[Rule], work: Path,
+               on_rule: Callable[[str, int, int], None] | None) -> tuple[list[tuple[Rule, Path]], dict[str, str]]:
+    files: list[tuple[Rule, Path]] = []
+    not_applicable: dict[str, str] = {}
+    for i, rule in enumerate(rules):
+        if on_rule:
+            on_rule(rule.id, i, len(rules))
+        try:
+            expr = rule.query(ctx)
+            if expr is None:
+                not_applicable[rule.id] = "no " + " or ".join(rule.needs or ("data",)) + " in the store"
+                continue
+            expr = expr.select(*EVIDENCE_COLUMNS).cast(EVIDENCE_COLUMNS)
+            path = work / f"evidence-{i:03d}.parquet"
+            ctx.backend.to_parquet(expr, str(path))
+        except AlprAuditError:
+            raise
+        except Exception as exc:  # a rule bug must name the rule, not surface as a traceback
+            raise AuditError(f"rule {rule.id} failed: {type(exc).__name__}: {exc}",
+                             hint="re-run with --debug and report it; --rules can skip it") from exc
+        files.append((rule, path))
+    return files, not_applicable
+
+
+def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
+             files: list[tuple[Rule, Path]], work: Path) -> tuple[list[dict[str, Any]], int]:
+    """Group evidence into findings and write the run's single evidence file."""
+    con = store.con
+    parts = [f"SELECT '{r.id}' AS rule_id, * FROM read_parquet('{_p(path)}')" for r, path in files]
+    if not parts:
+        parts = ["SELECT NULL::VARCHAR AS rule_id, " + ", ".join(
+            f"NULL::{'TIMESTAMP' if t == 'timestamp' else 'VARCHAR'} AS {c}"
+            for c, t in EVIDENCE_COLUMNS.items()) + " WHERE false"]
+    con.execute("CREATE OR REPLACE TEMP VIEW _audit_ev AS SELECT *, substr(sha256("
+                f"'{run_id}' || '|' || rule_id || '|' || coalesce(agency_id, '') || '|' || "
+                "coalesce(subject, '')), 1, 16) AS finding_id FROM (" + " UNION ALL ".join(parts) + ")")
+    out = work / "evidence.parquet"
+    con.execute(f"""COPY (SELECT '{run_id}' AS run_id, finding_id, rule_id, agency_id, subject,
+        table_name, source_id, locator, "at", note FROM _audit_ev
+        ORDER BY rule_id, agency_id, subject, "at", source_id, locator)
+        TO '{_p(out)}' (FORMAT parquet)""")
+    groups = store.query("""SELECT finding_id, rule_id, agency_id, subject, count(*) AS n,
+        min("at") AS first_at, max("at") AS last_at FROM _audit_ev GROUP BY ALL""")
+    notes: dict[str, list[str]] = {}
+    for row in con.execute("""SELECT finding_id, note FROM (SELECT finding_id, note, count(*) AS c
+            FROM _audit_ev WHERE note IS NOT NULL GROUP BY ALL)
+            QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY c DESC, note) <= 3
+            ORDER BY finding_id, c DESC, note""").fetchall():
+        notes.setdefault(row[0], []).append(row[1])
+    names = dict(con.execute("SELECT agency_id, name FROM agencies").fetchall())
+    by_id = {r.id: r for r in rules}
+    order = {r.id: i for i, r in enumerate(rules)}
+    findings = [_finding(pack, by_id[g["rule_id"]], g, names, notes.get(g["finding_id"], []),
+                         run_id) for g in groups]
+    findings.sort(key=lambda f: (SEVERITIES.index(f["severity"]), order[f["rule_id"]],
+                                 f["agency"] or "", -f["evidence_count"], f["subject"] or ""))
+    total = sum(g["n"] for g in groups)
+    con.execute("DROP VIEW _audit_ev")
+    return findings, total
+
+
+def _finding(pack: Pack, rule: Rule, g: dict[str, Any], names: dict[str, str],
+             notes: list[str], run_id: str) -> dict[str, Any]:
+    severity = pack.severity.get(rule.id, rule.severity)
+    if severity not in SEVERITIES:
+        raise UsageError(f"unknown severity {severity!r} for {rule.id}",
+                         hint=f"severities: {', '.join(SEVERITIES)}")
+    agency = names.get(g["agency_id"], g["agency_id"])
+    subject = g["subject"]
+    subject_name = names.get(subject, subject) if rule.subject_kind == "agency" else subject
+    values = {**pack.settings, "agency": agency or "the agency", "subject": subject,
+              "subject_name": subject_name, "count": f"{g['n']:,}",
+              "first": g["first_at"], "last": g["last_at"], "notes": "; ".join(notes) or "—",
+              "home_state": pack.home_state or "the agency's state"}
+    return {
+        "finding_id": g["finding_id"], "run_id": run_id, "rule_id": rule.id,
+        "severity": severity, "agency_id": g["agency_id"], "agency": agency,
+        "subject": subject, "subject_name": subject_name, "evidence_count": g["n"],
+        "first_at": g["first_at"], "last_at": g["last_at"],
+        "citation": pack.citations.get(rule.id, rule.citation), "title": rule.title,
+        "message": _Formatter().format(rule.explanation, **values),
+        "details": json.dumps({"notes": notes, "subject_kind": rule.subject_kind}),
+    }
+
+
+def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[Rule],
+            findings: list[dict[str, Any]], work: Path, purposes: Path) -> None:
+    ev_rel = f"tables/evidence/{run_id}.parquet"
+    sp_rel = f"tables/search_purposes/{run_id}.parquet"
+    for src, rel in ((work / "evidence.parquet", ev_rel), (purposes, sp_rel)):
+        (store.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(src, store.root / rel)  # unregistered until the commit below
+    con = store.con
+    old = [r[0] for r in con.execute(
+        "SELECT relpath FROM table_files WHERE table_name = 'search_purposes'").fetchall()]
+    n_ev = con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / ev_rel)}')").fetchone()[0]
+    n_sp = con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / sp_rel)}')").fetchone()[0]
+    settings = {k: {"value": v, "from": pack.origin.get(k, "default")}
+                for k, v in pack.settings.items()}
+    cols = ("finding_id", "run_id", "rule_id", "severity", "agency_id", "subject",
+            "evidence_count", "first_at", "last_at", "citation", "title", "message", "details")
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO audit_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            run_id, pack.name, datetime.now(UTC).replace(tzinfo=None),
+            datetime.now(UTC).replace(tzinfo=None), as_of, "duckdb", json.dumps(settings),
+            [r.id for r in rules], len(findings)])
+        if findings:
+            tx.executemany(f"INSERT INTO findings ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                           [[f[c] for c in cols] for f in findings])
+        tx.execute("DELETE FROM table_files WHERE table_name = 'search_purposes'")
+        tx.execute("INSERT INTO table_files VALUES ('evidence', ?, ?, ?)", [run_id, ev_rel, n_ev])
+        tx.execute("INSERT INTO table_files VALUES ('search_purposes', ?, ?, ?)", [run_id, sp_rel, n_sp])
+    for rel in old:  # the previous run's labels; an orphan anyway if this fails
+        (store.root / rel).unlink(missing_ok=True)
+    store.refresh_views()
+
+
+def _p(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,43 @@
+"""The rule registry: every rule family is one module here, listed in :data:`FAMILIES`.
+
+Adding a rule = adding a :class:`~alpr_audit.audit.rules.base.Rule` to its family module's
+``RULES`` list (or a new module added to ``FAMILIES``), with its tests.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .base import SEVERITIES, Rule
+
+#: Family modules in report order.
+FAMILIES = ("sharing", "agreements", "access_record", "purpose", "scope", "accounts",
+            "retention", "counts", "policy")
+
+
+def all_rules() -> list[Rule]:
+    """Every rule of every family, in report order; ids are unique."""
+    rules: list[Rule] = []
+    for family in FAMILIES:
+        try:
+            module = import_module(f"{__name__}.{family}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{family}":
+                raise
+            continue  # a family not written yet
+        rules.extend(module.RULES)
+    ids = [r.id for r in rules]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise RuntimeError(f"duplicate rule ids: {sorted(dupes)}")
+    bad = [r.id for r in rules if r.severity not in SEVERITIES]
+    if bad:
+        raise RuntimeError(f"rules with an unknown severity: {bad}")
+    return rules
+
+
+def get_rule(rule_id: str) -> Rule:
+    for rule in all_rules():
+        if rule.id == rule_id:
+            return rule
+    raise KeyError(rule_id)
