@@ -55,3 +55,19 @@ def test_an_ambiguous_place_stays_unknown_and_says_why(name: str) -> None:
 def test_markers_do_not_become_part_of_the_name() -> None:
     p = parse_agency_name("PORTLAND OR PD (Deactivated)")
     assert p.deactivated and p.canonical == "Portland OR PD"
+
+
+@pytest.mark.parametrize(("raw", "state", "federal"), [
+    ("Los Angeles County CA SD", "CA", False),  # SD = sheriff's department, not South Dakota
+    ("Nevada County CA SO", "CA", False),  # a state name inside a place name
+    ("Pennington County SD SO", "SD", False),
+    ("Delaware County Sheriff", "unknown", False),  # Delaware Counties exist in six states
+    ("Indiana State Police", "IN", False),
+    ("Monterey Park Police Department", "CA", False),  # 'park police' is not the U.S. Park Police
+    ("Inactive United States Forest Service CA", "CA", True),
+    ("US Park Police", "US", True),
+])
+def test_state_codes_before_the_agency_word_win_and_federal_bodies_are_known(
+        raw: str, state: str, federal: bool) -> None:
+    parsed = parse_agency_name(raw)
+    assert (parsed.state, parsed.is_federal) == (state, federal)

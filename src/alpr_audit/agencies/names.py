@@ -35,7 +35,11 @@ _FEDERAL = re.compile(
     r"homeland security|border patrol|customs and border|u\.?s\.? marshal|marshals service|"
     r"veterans affairs|department of justice|secret service|postal inspection|"
     r"bureau of alcohol|federal bureau|drug enforcement|immigration and customs|"
-    r"national account|internal revenue",
+    r"national account|internal revenue|forest service|national park service|"
+    r"bureau of land management|bureau of indian affairs|fish and wildlife service|"
+    r"department of defense|\bU\.?S\.? (army|navy|air force|coast guard|attorney)|"
+    r"united states (forest|park|army|navy|air force|coast guard|attorney|postal|department)|"
+    r"\bU\.?S\.? park police",
     re.I,
 )
 _PRIVATE = re.compile(
@@ -126,18 +130,21 @@ def _explicit_state(name: str) -> tuple[str | None, str, str]:
     for agency, code in STATE_AGENCIES.items():
         if re.search(rf"\b{re.escape(agency)}\b", upper):
             return code, f"known state agency '{agency.title()}'", name
-    for full, code in _STATE_BY_NAME.items():
-        if re.search(rf"\b{re.escape(full)}\b", upper):
-            return code, f"state name '{full.title()}'", name
-    tokens = re.findall(r"\b[A-Z]{2}\b", name)
-    # Flock style puts the state after the place: the last unambiguous state token wins.
-    for tok in reversed(tokens):
-        if tok in STATES and tok not in _AMBIGUOUS_CODES:
-            return tok, f"state code '{tok}'", _drop_token(name, tok)
-    # Ambiguous codes (OR, IN, ME …) count only right before the agency word (EUGENE OR PD).
+    # Flock style: the code right before the agency word (EUGENE OR PD, LOS ANGELES COUNTY CA
+    # SD). It wins over other tokens, so 'SD' (sheriff's department) is not South Dakota there,
+    # and over state names inside place names (Nevada County CA SO is in California).
     m = re.search(r"\b([A-Z]{2})\s+(PD|SO|SD|DA|PR|DPS|(?i:police|sheriff|tribal))\b", name)
     if m and m.group(1) in STATES:
         return m.group(1), f"state code '{m.group(1)}' before '{m.group(2)}'", _drop_token(name, m.group(1))
+    tokens = re.findall(r"\b[A-Z]{2}\b", name)
+    # Otherwise the last unambiguous state token wins (ALLEGAN COUNTY SO MI).
+    for tok in reversed(tokens):
+        if tok in STATES and tok not in _AMBIGUOUS_CODES:
+            return tok, f"state code '{tok}'", _drop_token(name, tok)
+    for full, code in _STATE_BY_NAME.items():
+        # 'Delaware County', 'Nevada City', 'Virginia Beach' name places, not the state
+        if re.search(rf"\b{re.escape(full)}\b(?!\s+(COUNTY|PARISH|CITY|BEACH|TOWNSHIP)\b)", upper):
+            return code, f"state name '{full.title()}'", name
     return None, "", name
 
 

@@ -41,10 +41,14 @@ def _sharing(ctx: RuleContext, direction: str) -> ir.Table | None:
     )
 
 
-def _out(ctx: RuleContext, pred) -> ir.Table | None:  # noqa: ANN001 - an Ibis predicate builder
+def _out(ctx: RuleContext, pred, active_only: bool = True) -> ir.Table | None:  # noqa: ANN001
+    """Outbound rows matching ``pred`` (an Ibis predicate builder). A share the source marks
+    inactive or deactivated is judged by sharing.deactivated_partner, not as a current one."""
     j = _sharing(ctx, "out")
     if j is None:
         return None
+    if active_only:
+        j = j.filter(j.status.isnull() | ~j.status.isin(["deactivated", "inactive"]))
     j = j.filter(pred(j))
     note = j.partner_name_raw.concat(" (", j.pstate, ")")
     return evidence(j, agency=j.publisher_agency_id,
@@ -71,7 +75,7 @@ def unknown_partner(ctx: RuleContext) -> ir.Table | None:
 
 def deactivated_partner(ctx: RuleContext) -> ir.Table | None:
     return _out(ctx, lambda j: j.par_deactivated.fill_null(False)
-                | j.status.isin(["deactivated", "inactive"]).fill_null(False))
+                | j.status.isin(["deactivated", "inactive"]).fill_null(False), active_only=False)
 
 
 def inbound(ctx: RuleContext) -> ir.Table | None:
