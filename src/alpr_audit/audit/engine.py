@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
 from ..errors import AlprAuditError, UsageError
 from ..store.store import Store
@@ -56,6 +57,8 @@ class AuditResult:
     not_applicable: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     evidence_rows: int = 0
+    #: wall seconds per phase and per rule, for the report and the benchmark
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The ``audit --json`` object of the CLI contract."""
@@ -114,42 +117,70 @@ def run_audit(
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
     work = store.staging_dir / f"audit-{run_id}"
     work.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
     try:
         backend = ibis.duckdb.from_connection(store.con)
+        t0 = time.perf_counter()
         purposes = _write_purposes(backend, work, run_id, load_terms(terms_file))
+        timings["purposes"] = round(time.perf_counter() - t0, 2)
         # a TEMP view (never stored in the catalog) over this run's labels
         store.con.execute("CREATE OR REPLACE TEMP VIEW _run_search_purposes AS "
                           f"SELECT * FROM read_parquet('{_p(purposes)}')")
         ctx = RuleContext(backend=backend, settings=loaded.settings, as_of=as_of,
                           pack=loaded.name, home_state=loaded.home_state,
                           derived={"search_purposes": backend.table("_run_search_purposes")})
-        files, not_applicable = _run_rules(ctx, rules, work, on_rule)
+        files, not_applicable = _run_rules(ctx, rules, work, on_rule, timings)
+        t0 = time.perf_counter()
         findings, n_evidence = _collect(store, loaded, rules, run_id, files, work)
+        timings["collect"] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
         _commit(store, loaded, run_id, as_of, rules, findings, work, purposes)
+        timings["commit"] = round(time.perf_counter() - t0, 2)
     finally:
         store.con.execute("DROP VIEW IF EXISTS _run_search_purposes")
         shutil.rmtree(work, ignore_errors=True)
     return AuditResult(run_id, loaded, as_of, findings, [r.id for r in rules], not_applicable,
-                       round(time.perf_counter() - started, 2), n_evidence)
+                       round(time.perf_counter() - started, 2), n_evidence, timings)
 
 
 def _write_purposes(backend: Any, work: Path, run_id: str, terms: Any) -> Path:
+    """Label every search. Reasons repeat a lot in real logs (a few thousand distinct texts
+    in millions of searches), so each distinct reason is classified once and joined back."""
     s = backend.table("searches").select("source_id", "locator", "reason")
-    labelled = purpose_table(s, terms=terms).select(
-        "source_id", "locator", label="purpose_label", matched="purpose_matched",
+    distinct = s.select("reason").distinct()
+    labels = purpose_table(distinct, terms=terms).select(
+        "reason", label="purpose_label", matched="purpose_matched")
+    # NULL reasons do not meet in a join: they get the classifier's NULL answer directly
+    null_label = purpose_table(ibis.memtable({"reason": [None]}, schema={"reason": "string"}),
+                               terms=terms)
+    joined = s.left_join(labels, s.reason == labels.reason)
+    labelled = joined.select(
+        "source_id", "locator",
+        label=ibis.ifelse(joined.reason.isnull(), _first(backend, null_label, "purpose_label"),
+                          joined.label),
+        matched=ibis.ifelse(joined.reason.isnull(), _first(backend, null_label, "purpose_matched"),
+                            joined.matched),
         run_id=ibis.literal(run_id))
     path = work / "search_purposes.parquet"
     backend.to_parquet(labelled, str(path))
     return path
 
 
+def _first(backend: Any, t: Any, column: str) -> Any:
+    """The one value of ``column`` in the one-row table ``t``, as a literal."""
+    value = backend.to_pyarrow(t.select(column))[column][0].as_py()
+    return ibis.literal(value, type="string")
+
+
 def _run_rules(ctx: RuleContext, rules: list[Rule], work: Path,
-               on_rule: Callable[[str, int, int], None] | None) -> tuple[list[tuple[Rule, Path]], dict[str, str]]:
+               on_rule: Callable[[str, int, int], None] | None,
+               timings: dict[str, float]) -> tuple[list[tuple[Rule, Path]], dict[str, str]]:
     files: list[tuple[Rule, Path]] = []
     not_applicable: dict[str, str] = {}
     for i, rule in enumerate(rules):
         if on_rule:
             on_rule(rule.id, i, len(rules))
+        t0 = time.perf_counter()
         try:
             expr = rule.query(ctx)
             if expr is None:
@@ -164,6 +195,7 @@ def _run_rules(ctx: RuleContext, rules: list[Rule], work: Path,
             raise AuditError(f"rule {rule.id} failed: {type(exc).__name__}: {exc}",
                              hint="re-run with --debug and report it; --rules can skip it") from exc
         files.append((rule, path))
+        timings[rule.id] = round(time.perf_counter() - t0, 2)
     return files, not_applicable
 
 
@@ -176,19 +208,26 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
         parts = ["SELECT NULL::VARCHAR AS rule_id, " + ", ".join(
             f"NULL::{'TIMESTAMP' if t == 'timestamp' else 'VARCHAR'} AS {c}"
             for c, t in EVIDENCE_COLUMNS.items()) + " WHERE false"]
-    con.execute("CREATE OR REPLACE TEMP VIEW _audit_ev AS SELECT *, substr(sha256("
-                f"'{run_id}' || '|' || rule_id || '|' || coalesce(agency_id, '') || '|' || "
-                "coalesce(subject, '')), 1, 16) AS finding_id FROM (" + " UNION ALL ".join(parts) + ")")
+    con.execute("CREATE OR REPLACE TEMP VIEW _audit_ev AS " + " UNION ALL ".join(parts))
+    # one finding per (rule, agency, subject); its id is hashed once per group, not per row
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _audit_groups AS
+        SELECT substr(sha256('{run_id}' || '|' || rule_id || '|' || coalesce(agency_id, '') ||
+               '|' || coalesce(subject, '')), 1, 16) AS finding_id, *
+        FROM (SELECT rule_id, agency_id, subject, count(*) AS n, min("at") AS first_at,
+                     max("at") AS last_at FROM _audit_ev GROUP BY ALL)""")
     out = work / "evidence.parquet"
-    con.execute(f"""COPY (SELECT '{run_id}' AS run_id, finding_id, rule_id, agency_id, subject,
-        table_name, source_id, locator, "at", note FROM _audit_ev
-        ORDER BY rule_id, agency_id, subject, "at", source_id, locator)
+    con.execute(f"""COPY (SELECT '{run_id}' AS run_id, g.finding_id, e.rule_id, e.agency_id,
+        e.subject, e.table_name, e.source_id, e.locator, e."at", e.note
+        FROM _audit_ev e JOIN _audit_groups g ON e.rule_id = g.rule_id
+         AND e.agency_id IS NOT DISTINCT FROM g.agency_id AND e.subject IS NOT DISTINCT FROM g.subject)
         TO '{_p(out)}' (FORMAT parquet)""")
-    groups = store.query("""SELECT finding_id, rule_id, agency_id, subject, count(*) AS n,
-        min("at") AS first_at, max("at") AS last_at FROM _audit_ev GROUP BY ALL""")
+    groups = store.query("SELECT * FROM _audit_groups")
     notes: dict[str, list[str]] = {}
-    for row in con.execute("""SELECT finding_id, note FROM (SELECT finding_id, note, count(*) AS c
-            FROM _audit_ev WHERE note IS NOT NULL GROUP BY ALL)
+    for row in con.execute("""SELECT finding_id, note FROM (
+            SELECT g.finding_id, e.note, count(*) AS c FROM _audit_ev e JOIN _audit_groups g
+              ON e.rule_id = g.rule_id AND e.agency_id IS NOT DISTINCT FROM g.agency_id
+             AND e.subject IS NOT DISTINCT FROM g.subject
+            WHERE e.note IS NOT NULL GROUP BY ALL)
             QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY c DESC, note) <= 3
             ORDER BY finding_id, c DESC, note""").fetchall():
         notes.setdefault(row[0], []).append(row[1])
@@ -201,6 +240,7 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
                                  f["agency"] or "", -f["evidence_count"], f["subject"] or ""))
     total = sum(g["n"] for g in groups)
     con.execute("DROP VIEW _audit_ev")
+    con.execute("DROP TABLE _audit_groups")
     return findings, total
 
 
@@ -249,9 +289,12 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
             run_id, pack.name, datetime.now(UTC).replace(tzinfo=None),
             datetime.now(UTC).replace(tzinfo=None), as_of, "duckdb", json.dumps(settings),
             [r.id for r in rules], len(findings)])
-        if findings:
-            tx.executemany(f"INSERT INTO findings ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                           [[f[c] for c in cols] for f in findings])
+        if findings:  # one Arrow insert: executemany costs a round trip per finding
+            batch = pa.Table.from_pylist([{c: f[c] for c in cols} for f in findings])
+            tx.register("_new_findings", batch)
+            tx.execute(f"INSERT INTO findings ({', '.join(cols)}) SELECT {', '.join(cols)} "
+                       "FROM _new_findings")
+            tx.unregister("_new_findings")
         tx.execute("DELETE FROM table_files WHERE table_name = 'search_purposes'")
         tx.execute("INSERT INTO table_files VALUES ('evidence', ?, ?, ?)", [run_id, ev_rel, n_ev])
         tx.execute("INSERT INTO table_files VALUES ('search_purposes', ?, ?, ?)", [run_id, sp_rel, n_sp])

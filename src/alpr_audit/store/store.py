@@ -94,6 +94,8 @@ class Store:
                 hint="restore the store folder from a backup, or re-ingest into a new --store",
             ) from exc
         store = cls(root, con, read_only)
+        # DuckDB's own progress bar writes to the terminal (and would break --json); ours is Rich
+        con.execute("SET enable_progress_bar = false")
         tmp = root / ".tmp"
         if not read_only:
             tmp.mkdir(exist_ok=True)
