@@ -62,3 +62,11 @@ def test_every_report_is_named_in_index_or_cli_md() -> None:
     text = _read("index.md") + _read("cli.md")
     missing = [name for name in REPORTS if name not in text]
     assert not missing, f"reports named in neither docs/index.md nor docs/cli.md: {missing}"
+
+
+def test_rules_md_equals_the_generated_reference() -> None:
+    spec = importlib.util.spec_from_file_location("gen_rules", DOCS / "gen_rules.py")
+    gen_rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_rules)
+    assert (DOCS / "rules.md").read_text(encoding="utf-8") == gen_rules.render(), \
+        "docs/rules.md is stale: run python docs/gen_rules.py"
