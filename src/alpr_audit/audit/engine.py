@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from ..errors import AlprAuditError, UsageError
 from ..store.store import Store
+from . import backends
 from .packs import DEFAULT_PACK, Pack, load_pack
 from .reasons import load_terms, purpose_table
 from .rules import all_rules
@@ -106,6 +107,7 @@ def run_audit(
     only: list[str] | None = None,
     terms_file: Path | None = None,
     on_rule: Callable[[str, int, int], None] | None = None,
+    engine: str = "duckdb",
 ) -> AuditResult:
     """Run the pack's rules over ``store`` and commit the findings; returns the result."""
     if store.read_only:
@@ -119,22 +121,20 @@ def run_audit(
     work.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     try:
-        backend = ibis.duckdb.from_connection(store.con)
+        backend = backends.connect(store, engine)
         t0 = time.perf_counter()
         purposes = _write_purposes(backend, work, run_id, load_terms(terms_file))
         timings["purposes"] = round(time.perf_counter() - t0, 2)
         # a TEMP view (never stored in the catalog) over this run's labels
-        store.con.execute("CREATE OR REPLACE TEMP VIEW _run_search_purposes AS "
-                          f"SELECT * FROM read_parquet('{_p(purposes)}')")
         ctx = RuleContext(backend=backend, settings=loaded.settings, as_of=as_of,
                           pack=loaded.name, home_state=loaded.home_state,
-                          derived={"search_purposes": backend.table("_run_search_purposes")})
+                          derived={"search_purposes": _derived(store, backend, engine, purposes)})
         files, not_applicable = _run_rules(ctx, rules, work, on_rule, timings)
         t0 = time.perf_counter()
         findings, n_evidence = _collect(store, loaded, rules, run_id, files, work)
         timings["collect"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
-        _commit(store, loaded, run_id, as_of, rules, findings, work, purposes)
+        _commit(store, loaded, run_id, as_of, rules, findings, work, purposes, engine)
         timings["commit"] = round(time.perf_counter() - t0, 2)
     finally:
         store.con.execute("DROP VIEW IF EXISTS _run_search_purposes")
@@ -164,6 +164,15 @@ def _write_purposes(backend: Any, work: Path, run_id: str, terms: Any) -> Path:
     path = work / "search_purposes.parquet"
     backend.to_parquet(labelled, str(path))
     return path
+
+
+def _derived(store: Store, backend: Any, engine: str, path: Path) -> Any:
+    """A table over a Parquet output of this run, visible to the rules' engine."""
+    if engine == "duckdb":  # a TEMP view: never stored in the catalog
+        store.con.execute("CREATE OR REPLACE TEMP VIEW _run_search_purposes AS "
+                          f"SELECT * FROM read_parquet('{_p(Path(backends.parquet_glob(str(path))))}')")
+        return backend.table("_run_search_purposes")
+    return backend.read_parquet(str(path), table_name="_run_search_purposes")
 
 
 def _first(backend: Any, t: Any, column: str) -> Any:
@@ -203,7 +212,8 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
              files: list[tuple[Rule, Path]], work: Path) -> tuple[list[dict[str, Any]], int]:
     """Group evidence into findings and write the run's single evidence file."""
     con = store.con
-    parts = [f"SELECT '{r.id}' AS rule_id, * FROM read_parquet('{_p(path)}')" for r, path in files]
+    parts = [f"SELECT '{r.id}' AS rule_id, * FROM read_parquet('{_p(Path(backends.parquet_glob(str(path))))}')"
+             for r, path in files]
     if not parts:
         parts = ["SELECT NULL::VARCHAR AS rule_id, " + ", ".join(
             f"NULL::{'TIMESTAMP' if t == 'timestamp' else 'VARCHAR'} AS {c}"
@@ -269,12 +279,17 @@ def _finding(pack: Pack, rule: Rule, g: dict[str, Any], names: dict[str, str],
 
 
 def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[Rule],
-            findings: list[dict[str, Any]], work: Path, purposes: Path) -> None:
+            findings: list[dict[str, Any]], work: Path, purposes: Path, engine: str) -> None:
     ev_rel = f"tables/evidence/{run_id}.parquet"
     sp_rel = f"tables/search_purposes/{run_id}.parquet"
-    for src, rel in ((work / "evidence.parquet", ev_rel), (purposes, sp_rel)):
-        (store.root / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(src, store.root / rel)  # unregistered until the commit below
+    (store.root / sp_rel).parent.mkdir(parents=True, exist_ok=True)
+    (store.root / ev_rel).parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(work / "evidence.parquet", store.root / ev_rel)  # unregistered until the commit
+    if purposes.is_dir():  # Spark wrote a folder of parts: one file, like every other table
+        store.con.execute(f"COPY (SELECT * FROM read_parquet('{_p(purposes / '*.parquet')}')) "
+                          f"TO '{_p(store.root / sp_rel)}' (FORMAT parquet)")
+    else:
+        shutil.move(purposes, store.root / sp_rel)
     con = store.con
     old = [r[0] for r in con.execute(
         "SELECT relpath FROM table_files WHERE table_name = 'search_purposes'").fetchall()]
@@ -287,7 +302,7 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
     with store.transaction() as tx:
         tx.execute("INSERT INTO audit_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, pack.name, datetime.now(UTC).replace(tzinfo=None),
-            datetime.now(UTC).replace(tzinfo=None), as_of, "duckdb", json.dumps(settings),
+            datetime.now(UTC).replace(tzinfo=None), as_of, engine, json.dumps(settings),
             [r.id for r in rules], len(findings)])
         if findings:  # one Arrow insert: executemany costs a round trip per finding
             batch = pa.Table.from_pylist([{c: f[c] for c in cols} for f in findings])
