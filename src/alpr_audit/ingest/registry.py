@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from ..errors import UnknownFormatError
 from .base import Importer, Plan, Probe
+from .agreements import AgreementsImporter
+from .detections import DetectionsImporter
 from .flock.audit import FlockAuditImporter
 from .flock.devices_pdf import FlockDevicesPdfImporter
 from .flock.event_log import FlockEventLogImporter
 from .flock.shared_networks import FlockSharedNetworksImporter
+from .readings import HitsImporter
 from .response_workbook import ResponseWorkbookImporter
 from .flock.users import FlockUsersImporter
 from .flock.portal_audit import FlockPortalAuditImporter
@@ -29,6 +32,10 @@ IMPORTERS: list[Importer] = [
     FlockPortalAuditImporter(),
     FlockEventLogImporter(),
     FlockUsersImporter(),
+    # before flock_audit, which would claim a detections export headed ID, Agency, Plate …
+    DetectionsImporter(),
+    HitsImporter(),
+    AgreementsImporter(),
     FlockAuditImporter(),
     # PDFs. The hit-ratio importer also claims image-only PDFs when tesseract is missing (to
     # say how to install it), so other PDF formats must come before it.
