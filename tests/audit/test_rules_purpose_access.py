@@ -51,6 +51,7 @@ def test_missing_fields_are_counted_per_field_and_redacted_cells_are_not_missing
         base,
         {**base, "reason": None},
         {**base, "reason": "  "},
+        {**base, "reason": "No reason given"},
         {**base, "reason": None, "redacted": ["reason"]},
         {**base, "user_ref": None},
         {**base, "plate_query": None},
@@ -59,9 +60,9 @@ def test_missing_fields_are_counted_per_field_and_redacted_cells_are_not_missing
     ])
     result = run_audit(store, only=["access_record.*"])
     got = {f["subject"]: f["evidence_count"] for f in result.findings}
-    assert got == {"purpose": 2, "user": 1, "query": 1, "date_time": 1}
+    assert got == {"purpose": 3, "user": 1, "query": 1, "date_time": 1}
     f = next(f for f in result.findings if f["subject"] == "purpose")
-    assert f["message"].startswith("2 search record(s) in Mapleton CA PD's logs have no purpose")
+    assert f["message"].startswith("3 search record(s) in Mapleton CA PD's logs have no purpose")
 
 
 def test_no_searches_means_not_applicable_not_clean(store: Store) -> None:

@@ -37,7 +37,14 @@ def incomplete(ctx: RuleContext) -> ir.Table | None:
     s = ctx.table("searches")
     parts = []
     for field, (_, columns) in FIELDS.items():
-        rows = s.filter(_missing(s, columns))
+        if field == "purpose":
+            # a reason the classifier labels missing ('no reason given', '---') records none
+            p = ctx.table("search_purposes").select("source_id", "locator", "label")
+            j = s.left_join(p, ["source_id", "locator"])
+            rows = j.filter((_missing(j, columns) | (j.label == "missing").fill_null(False))
+                            & ~redacted(j, "reason"))
+        else:
+            rows = s.filter(_missing(s, columns))
         parts.append(evidence(rows, agency=rows.publisher_agency_id, subject=ibis.literal(field),
                               table_name="searches", at=rows.searched_at,
                               note=ibis.literal(f"no {field.replace('_', ' ')} recorded")))
