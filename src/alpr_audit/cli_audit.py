@@ -74,6 +74,10 @@ def audit(
         return
     from .audit.engine import run_audit
 
+    if out is not None:  # refuse a non-empty folder before the audit runs and commits
+        from .audit.report import check_out_dir
+
+        check_out_dir(out, overwrite)
     with _open_store(memory_limit=_settings.ingest_memory_limit()) as store:
         with _RuleProgress(enabled=not _settings.json) as progress:
             result = run_audit(store, pack=pack, settings_file=settings_file,

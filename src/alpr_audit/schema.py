@@ -488,6 +488,8 @@ AUDIT_RUNS = Table(
         ("settings", "VARCHAR", "JSON: every threshold used and where it came from"),
         ("rules", "VARCHAR[]", "rule ids run"),
         ("findings", "BIGINT", "findings written"),
+        ("not_applicable", "VARCHAR", "JSON: rule id → why it could not run (data absent)"),
+        ("timings", "VARCHAR", "JSON: wall seconds per phase and rule"),
     ),
     "one audit run",
 )

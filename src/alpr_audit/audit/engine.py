@@ -134,7 +134,8 @@ def run_audit(
         findings, n_evidence = _collect(store, loaded, rules, run_id, files, work)
         timings["collect"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
-        _commit(store, loaded, run_id, as_of, rules, findings, work, purposes, engine)
+        _commit(store, loaded, run_id, as_of, rules, findings, work, purposes, engine,
+                 not_applicable, timings)
         timings["commit"] = round(time.perf_counter() - t0, 2)
     finally:
         store.con.execute("DROP VIEW IF EXISTS _run_search_purposes")
@@ -279,7 +280,9 @@ def _finding(pack: Pack, rule: Rule, g: dict[str, Any], names: dict[str, str],
 
 
 def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[Rule],
-            findings: list[dict[str, Any]], work: Path, purposes: Path, engine: str) -> None:
+            findings: list[dict[str, Any]], work: Path, purposes: Path, engine: str,
+            not_applicable: dict[str, str], timings: dict[str, float]) -> None:
+    started_at = datetime.strptime(run_id[:15], "%Y%m%dT%H%M%S")
     ev_rel = f"tables/evidence/{run_id}.parquet"
     sp_rel = f"tables/search_purposes/{run_id}.parquet"
     (store.root / sp_rel).parent.mkdir(parents=True, exist_ok=True)
@@ -300,10 +303,10 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
     cols = ("finding_id", "run_id", "rule_id", "severity", "agency_id", "subject",
             "evidence_count", "first_at", "last_at", "citation", "title", "message", "details")
     with store.transaction() as tx:
-        tx.execute("INSERT INTO audit_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            run_id, pack.name, datetime.now(UTC).replace(tzinfo=None),
-            datetime.now(UTC).replace(tzinfo=None), as_of, engine, json.dumps(settings),
-            [r.id for r in rules], len(findings)])
+        tx.execute("INSERT INTO audit_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            run_id, pack.name, started_at, datetime.now(UTC).replace(tzinfo=None), as_of, engine,
+            json.dumps(settings), [r.id for r in rules], len(findings),
+            json.dumps(not_applicable), json.dumps(timings)])
         if findings:  # one Arrow insert: executemany costs a round trip per finding
             batch = pa.Table.from_pylist([{c: f[c] for c in cols} for f in findings])
             tx.register("_new_findings", batch)
