@@ -259,17 +259,32 @@ def agencies(
 def synth(
     out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write.")],
     scale: Annotated[int, typer.Option(
-        "--scale", metavar="N", help="About N network-audit records (10^3 … 10^8).")] = 10_000,
+        "--scale", metavar="N",
+        help="About N network-audit records (10^3 … 10^8); with --world a volume factor "
+        "(1 ≈ 19k searches and 200k reads per agency).")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", metavar="S", help="Same seed, same bytes.")] = 0,
     agency: Annotated[str, typer.Option(
         "--agency", metavar="NAME", help="The synthetic agency's name.")] = "Mapleton CA PD",
+    world: Annotated[bool, typer.Option(
+        "--world", help="Write a world of agencies (searches, users, sharing, hot lists, "
+        "detections, hits, agreements, portal pages) with injected misuse.")] = False,
+    truth: Annotated[bool, typer.Option(
+        "--truth", help="Print the world's ground truth (implies --world; it is always "
+        "written to DIR/.truth.json).")] = False,
+    agencies: Annotated[int, typer.Option(
+        "--agencies", metavar="K", help="Agencies in the world (1–8).")] = 2,
 ) -> None:
-    """Write a synthetic agency's Flock logs.
+    """Write synthetic ALPR data: one agency's Flock logs, or a world with ground truth.
 
-    Monthly network-audit CSVs overlapping by a day, an organisation-audit workbook and two
-    overlapping portal downloads, with every quirk of FORMATS.md. A hidden .manifest.json
-    says what a correct ingest must count.
+    Without --world: monthly network-audit CSVs overlapping by a day, an organisation-audit
+    workbook and two overlapping portal downloads, with every quirk of FORMATS.md; a hidden
+    .manifest.json says what a correct ingest must count. With --world: folders per agency
+    (ingest each with --agency NAME) and .truth.json saying what each audit rule must find.
     """
+    if world or truth:
+        _synth_world(out, scale=1 if scale == 10_000 else scale, seed=seed, agencies=agencies,
+                     show_truth=truth)
+        return
     from .demo import synthesize
 
     manifest = synthesize(out, scale=scale, seed=seed, agency=agency)
@@ -280,13 +295,38 @@ def synth(
                     for f in manifest["files"]], title=f"synthetic data in {out}")
 
 
+def _synth_world(out: Path, *, scale: int, seed: int, agencies: int, show_truth: bool) -> None:
+    from collections import Counter
+
+    from .synth.world import MAX_AGENCIES, write_world
+
+    if not 1 <= agencies <= MAX_AGENCIES:
+        raise UsageError(f"--agencies {agencies} is out of range", hint=f"use 1 to {MAX_AGENCIES}")
+    if not 1 <= scale <= 1000:
+        raise UsageError(f"--scale {scale} is out of range for --world", hint="use 1 to 1000")
+    result = write_world(out, seed=seed, scale=scale, agencies=agencies)
+    if _settings.json:
+        print_json(result if show_truth else {"dir": str(out), "agencies": result["agencies"]})
+        return
+    print_rows([{"agency": a["name"], "folder": str(out / a["folder"])} for a in result["agencies"]],
+               title=f"synthetic world in {out} (ingest each folder with --agency NAME)")
+    if show_truth:
+        per_rule = Counter(e["rule_id"] for e in result["expected"])
+        print_rows([{"rule": r, "expected findings": n} for r, n in sorted(per_rule.items())],
+                   title=f"ground truth: {out / '.truth.json'}")
+
+
 @app.command()
 def demo(
     scale: Annotated[int, typer.Option("--scale", metavar="N",
-                                       help="About N network-audit records.")] = 5_000,
-    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Seed of the synthetic agency.")] = 0,
+                                       help="Volume factor of the synthetic world (1 ≈ 19k "
+                                       "searches and 200k reads per agency).")] = 1,
+    seed: Annotated[int, typer.Option("--seed", metavar="S", help="Seed of the synthetic world.")] = 0,
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="DIR", help="Where to write the audit report [default: a temp folder].")]
+        = None,
 ) -> None:
-    """Synthesize an agency, ingest it, print reports.
+    """Synthesize two agencies, ingest them, print reports, audit them, write the audit report.
 
     Uses a new store in a temporary folder unless --store (or ALPR_AUDIT_STORE) is given.
     """
@@ -294,25 +334,42 @@ def demo(
 
     store = _settings.store_path() if _settings.store_given() else None
     result = run_demo(store, scale=scale, seed=seed, memory_limit=_settings.ingest_memory_limit(),
-                      show=None if _settings.json else _show_demo)
+                      show=None if _settings.json else _show_demo, out_dir=out)
     if _settings.json:
         print_json(result)
 
 
 def _show_demo(stage: str, payload: Any) -> None:
+    from collections import Counter
+
     from .render import out
 
     if stage == "synth":
-        out.print(f"[bold]1. synthesized[/bold] {len(payload['files'])} files in {payload['dir']}")
+        out.print(f"[bold]1. synthesized[/bold] {', '.join(payload['agencies'])}: "
+                  f"{len(payload['files'])} files in {payload['dir']}")
     elif stage == "ingest":
         out.print("[bold]2. ingested[/bold]")
         print_rows([_ingest_row(r) for r in payload])
     elif stage == "report":
         name, rows = payload
         print_rows(rows, title=name)
+    elif stage == "audit":
+        by = Counter(f["severity"] for f in payload.findings)
+        out.print(f"[bold]3. audited[/bold] {len(payload.findings)} findings "
+                  f"({', '.join(f'{by[s]} {s}' for s in ('high', 'medium', 'low', 'review', 'info') if by[s])}) "
+                  f"in {payload.seconds:.1f} s")
+        print_rows([{"severity": f["severity"], "rule": f["rule_id"], "agency": f["agency"],
+                     "subject": f["subject_name"], "evidence": f["evidence_count"]}
+                    for f in payload.findings if f["severity"] == "high"][:15],
+                   title="high findings (first 15; every finding is in the report)")
+    elif stage == "report_files":
+        out.print(f"[bold]4. audit report[/bold] (pseudonymised) in {payload.dir}:")
+        for p in (payload.pdf_path, payload.xlsx_path, payload.csv_path):
+            out.print(f"   {p}")
     elif stage == "store":
-        out.print(f"\n[bold]explore it:[/bold] alpr-audit --store {payload} report --list")
-        out.print(f"            alpr-audit --store {payload} sql \"SELECT * FROM searches LIMIT 5\"")
+        out.print(f"\n[bold]explore it:[/bold] alpr-audit --store {payload} audit --list-rules")
+        out.print(f"            alpr-audit --store {payload} sql \"SELECT rule_id, subject, "
+                  "evidence_count FROM findings ORDER BY severity\"")
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The one-command experience: synthesize an agency, ingest it, print the first reports."""
+"""The one-command experience: synthesize a world of agencies, ingest, report, audit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .ingest.pipeline import ingest_paths
 from .reports import run_report
 from .store import Store
 
-DEMO_REPORTS = ("searches-by-month", "searches-by-reason", "searches-by-org", "search-types")
+DEMO_REPORTS = ("searches-by-month", "searches-by-purpose", "searches-by-org")
 #: How many rows of each report the demo prints (the store keeps them all).
 DEMO_ROWS = 12
 
@@ -35,33 +35,51 @@ def data_files(manifest: dict[str, Any]) -> list[Path]:
 def run_demo(
     store_dir: Path | None,
     *,
-    scale: int = 5_000,
+    scale: int = 1,
     seed: int = 0,
     memory_limit: str | None = None,
     show: Callable[[str, Any], None] | None = None,
+    out_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Synthesize, ingest and report. ``store_dir`` None → a new folder under the temp dir.
+    """Synthesize a world of two agencies, ingest it, report on it, audit it.
 
-    ``show(stage, payload)`` is called as each step finishes, so people see progress; the
-    returned dict holds everything (the ``demo --json`` output).
+    ``store_dir`` None → a new folder under the temp dir; the audit report goes to ``out_dir``
+    (default: next to the store). ``show(stage, payload)`` is called as each step finishes, so
+    people see progress; the returned dict holds everything (the ``demo --json`` output).
     """
+    from .audit.engine import run_audit
+    from .audit.report import write_audit_report
+    from .synth.world import write_world
+
     show = show or (lambda stage, payload: None)
     work = Path(tempfile.mkdtemp(prefix="alpr-audit-demo-"))
-    manifest = synthesize(work / "files", scale=scale, seed=seed, agency="Mapleton CA PD")
-    show("synth", manifest)
+    world = work / "files"
+    truth = write_world(world, seed=seed, scale=scale, agencies=2)
+    files = sorted(str(p) for p in world.rglob("*") if p.is_file() and not p.name.startswith("."))
+    show("synth", {"dir": str(world), "files": files, "agencies": [a["name"] for a in truth["agencies"]]})
     store_path = Path(store_dir) if store_dir is not None else work / "store"
+    out_dir = Path(out_dir) if out_dir is not None else work / "audit"
     with Store.open(store_path, memory_limit=memory_limit) as store:
-        results = ingest_paths(store, data_files(manifest), agency="Mapleton CA PD")
+        results = []
+        for agency in truth["agencies"]:  # the logs do not name their agency: say it
+            results += ingest_paths(store, [world / agency["folder"]], agency=agency["name"])
         show("ingest", results)
         reports = {}
         for name in DEMO_REPORTS:
-            rows = run_report(store, name)
+            rows = run_report(store, name, agency=truth["agencies"][0]["name"],
+                              log_kind="network_audit")
             reports[name] = rows
             show("report", (name, rows[:DEMO_ROWS]))
+        audit = run_audit(store)
+        show("audit", audit)
+        report = write_audit_report(store, out_dir, run_id=audit.run_id, overwrite=True)
+        show("report_files", report)
     show("store", store_path)
     return {
         "store": str(store_path),
-        "files": manifest["files"],
+        "files": files,
         "ingest": [r.to_json() for r in results],
         "reports": reports,
+        "audit": audit.to_json(),
+        "audit_report": report.to_json(),
     }

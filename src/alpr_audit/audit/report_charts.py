@@ -69,7 +69,7 @@ def searches_by_month(store: Store) -> Chart:
 
     kinds = sorted({r["log_kind"] for r in rows})
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-60)),
         y=alt.Y("searches:Q", title="Searches"),
     ).properties(width=_WIDTH, height=170)
     if len(kinds) > 1:
@@ -122,14 +122,15 @@ def hit_ratio(store: Store) -> Chart:
                "start": r["start"].isoformat() if r["start"] else None, "basis": r["basis"]}
               for r in rows if r["agency"] in drawn]
     chart = alt.Chart(alt.Data(values=values)).mark_line(point=True).encode(
-        x=alt.X("period:N", title="Period", sort=alt.SortField("start")),
+        x=alt.X("period:N", title="Period", sort=alt.SortField("start"),
+              axis=alt.Axis(labelAngle=-60, labelLimit=160)),
         y=alt.Y("hit_percent:Q", title="Hits per 100 reads"),
         color=alt.Color("agency:N", title="Agency", legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("basis:N", title="Basis"),
     ).properties(width=_WIDTH, height=170)
-    note = ("Hits divided by all reads (detections plus hits, or the total the source states) "
-            "for each period exactly as the source states it; row-level reads and hits by "
-            "calendar month (UTC).")
+    note = ("Hits per 100 reads. Dashboard reports: hits / (detections + hits), or the total "
+            "the report states, for each period exactly as the report states it. Row-level "
+            "data: hits / reads (each hit is one of the reads) per calendar month (UTC).")
     if len(reads) > len(drawn):
         note += f" The chart draws the {len(drawn)} agencies with the most reads of {len(reads)}."
     return Chart("hit_ratio", title, _svg(chart),
