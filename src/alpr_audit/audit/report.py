@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from ..privacy_sql import clear_pseudo_state, lit
 from ..publish.safe import safe_cell, sql_safe
 from ..publish.xlsx import Sheet, SheetResult, sheet_name, write_workbook
 from ..store import Store
+from ..timing import Laps
 from . import report_data as rd
 from .report_charts import Chart, build_charts
 from .report_evidence import evidence_groups, evidence_sql, safe_sql, top_evidence
@@ -102,14 +102,8 @@ def write_audit_report(
     run = rd.load_run(store, run_id)
     out_dir = Path(out_dir).expanduser().resolve()
     check_out_dir(out_dir, overwrite)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[step] = round(now - clock, 3)
-        clock = now
+    laps = Laps()
+    timings, lap = laps.timings, laps.lap
 
     privacy = rd.Privacy(store, raw)
     work = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"

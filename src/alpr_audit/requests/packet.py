@@ -30,13 +30,21 @@ from typing import Any
 from .. import __version__
 from ..errors import UsageError
 from ..privacy import Pseudonymizer, store_key
+from ..privacy_sql import clear_pseudo_state, lit
 from ..publish.pdf import render_cover_letter
 from ..publish.safe import safe_cell
 from ..publish.xlsx import EXCEL_MAX_ROWS, HEADER_ROWS, Sheet, write_workbook
 from ..reports.registry import resolve_agency
 from ..store import Store
-from ..privacy_sql import clear_pseudo_state, lit
-from .answers import MANUAL, NO_RECORDS, RELEASE_FIELDS, ItemAnswer, Redaction, answer_item
+from ..timing import Laps
+from .answers import (
+    MANUAL,
+    NO_RECORDS,
+    RELEASE_FIELDS,
+    ItemAnswer,
+    Redaction,
+    answer_item,
+)
 from .model import RecordsRequest
 
 MANIFEST = "manifest.json"
@@ -94,14 +102,8 @@ def write_packet(
                          hint=f"release one of: {', '.join(RELEASE_FIELDS)}")
     out_dir = Path(out_dir).expanduser().resolve()
     _check_target(out_dir, overwrite)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[step] = round(now - clock, 3)
-        clock = now
+    laps = Laps()
+    timings, lap = laps.timings, laps.lap
 
     ids = agency_ids(store, agency)
     agency_name = store.con.execute("SELECT name FROM agencies WHERE agency_id = ?",
@@ -143,7 +145,7 @@ def _write(store: Store, request: RecordsRequest, answers: list[ItemAnswer], ids
                     ["item", "column", "treatment", "legal_basis", "reason"],
                     [(r.item_id, r.column, r.treatment, r.basis, r.reason) for r in redactions])
         zipper.add(work / "redaction-log.csv")
-        generated = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
         files = sorted(p.name for p in work.iterdir())
         render_cover_letter(_letter(request, agency_name, answers, stems, redactions,
                                     files + ["cover-letter.pdf", MANIFEST], generated,
