@@ -1,0 +1,25 @@
+"""How a web request gets the store: ``with open_store(request) as store: ...``.
+
+The contract the HTML pages and the API share. The app keeps its settings (the store path and
+the operator configuration) on ``request.app.state.web``; each request opens the store
+read-only for the time it needs it, so the web app never holds DuckDB's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import Request
+
+from ..store import Store
+
+
+@contextmanager
+def open_store(request: Request) -> Iterator[Store]:
+    """The store, opened read-only for one request (closed when the block ends)."""
+    store = Store.open(request.app.state.web.store_path, read_only=True)
+    try:
+        yield store
+    finally:
+        store.close()
