@@ -28,7 +28,13 @@ def connect(store: Store, engine: str = "duckdb") -> Any:
         except ImportError as exc:  # the optional extra is not installed
             raise UsageError("the spark engine needs the 'spark' extra",
                              hint="pip install 'alpr-audit[spark]' (pyspark and Java 17)") from exc
-        return spark.connect(store)
+        try:
+            return spark.connect(store)
+        except spark.StartError as exc:  # no Java, wrong Java, master or server unreachable
+            raise UsageError(f"the spark engine could not start: {exc}",
+                             hint="local Spark needs Java 17 (JAVA_HOME or java on PATH); on a "
+                             "cluster set SPARK_MASTER or SPARK_REMOTE (docs/scaling_draft.md)"
+                             ) from exc
     raise UsageError(f"unknown engine {engine!r}", hint=f"engines: {', '.join(ENGINES)}")
 
 
