@@ -48,16 +48,23 @@ def _global(
     json_out: Annotated[bool, typer.Option(
         "--json", help="Machine-readable JSON on stdout (and nothing else on stdout).")] = False,
     engine: Annotated[str, typer.Option(
-        "--engine", metavar="ENGINE", help="Query engine: duckdb (spark comes later).")] = "duckdb",
+        "--engine", metavar="ENGINE",
+        help="Query engine for audit and report: duckdb or spark (local Spark unless "
+        "--spark-master or SPARK_REMOTE).")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(
+        "--spark-master", metavar="URL", envvar="SPARK_MASTER", show_envvar=False,
+        help="Spark master URL (spark://host:7077, yarn, local[4]) [env SPARK_MASTER; "
+        "SPARK_REMOTE=sc://host:15002 for Spark Connect].")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}")
-    if engine != "duckdb":
-        raise UsageError("the spark engine is not available in this version",
-                         hint="use --engine duckdb (the default)")
+    if spark_master:  # read by audit/spark.py when the session starts
+        import os
+
+        os.environ["SPARK_MASTER"] = spark_master
     _settings.store, _settings.json, _settings.engine, _settings.debug = store, json_out, engine, debug
 
 
@@ -219,7 +226,8 @@ def report(
         return
     title = get_report(name).title
     with _open_store(read_only=True) as store:
-        rows = run_report(store, name, agency=agency, since=since, until=until, log_kind=log_kind)
+        rows = run_report(store, name, agency=agency, since=since, until=until, log_kind=log_kind,
+                          engine=_settings.engine)
     print_rows(rows, title=title, fmt="json" if _settings.json else fmt)
 
 

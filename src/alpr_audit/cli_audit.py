@@ -82,7 +82,7 @@ def audit(
         with _RuleProgress(enabled=not _settings.json) as progress:
             result = run_audit(store, pack=pack, settings_file=settings_file,
                                as_of=_as_of(as_of), only=rules, terms_file=terms,
-                               on_rule=progress.rule)
+                               on_rule=progress.rule, engine=_settings.engine)
         report = None
         if out is not None:
             from .audit.report import write_audit_report

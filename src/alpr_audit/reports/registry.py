@@ -1,4 +1,5 @@
-"""Named reports: a title, a description and one SQL query over the normalised tables.
+"""Named reports: a title, a description and one Ibis expression over the normalised tables,
+so a report runs unchanged on DuckDB and on Spark (``engine``; ARCHITECTURE invariant 8).
 
 Every report takes the same filters: ``agency`` (an agency id, name or alias; matches the
 publishing or the searching agency), ``since`` and ``until`` (dates, UTC, inclusive) and
@@ -8,10 +9,16 @@ publishing or the searching agency), ``since`` and ``until`` (dates, UTC, inclus
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
 
 from ..errors import UsageError
 from ..store import Store
+from . import queries
 
 
 @dataclass(frozen=True)
@@ -19,29 +26,8 @@ class Report:
     name: str
     title: str
     description: str
-    sql: str  # with a {where} placeholder over table alias s (searches)
-
-
-_REASON = """CASE
-  WHEN s.reason IS NOT NULL THEN lower(trim(s.reason))
-  WHEN list_contains(s.redacted, 'reason') THEN '(redacted)'
-  ELSE '(missing)' END"""
-
-def _purpose_sql() -> str:
-    """Searches per purpose label, computed on the fly from the stated reasons with the
-    audit's classifier (compiled from its Ibis expression)."""
-    from ..audit.reasons import purpose_query_sql
-
-    # the filtered searches go in as a CTE named like the table the compiled query reads
-    labelled = purpose_query_sql("_filtered", {"reason": "string"})
-    labelled = labelled.replace("{", "{{").replace("}", "}}")  # for str.format below
-    return f"""WITH _filtered AS (SELECT s.reason FROM searches s {{where}})
-            SELECT purpose_label AS purpose, count(*) AS searches,
-                   round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS percent,
-                   count(DISTINCT reason) AS distinct_reasons,
-                   mode(reason) AS most_common_reason
-            FROM ({labelled}) p
-            GROUP BY 1 ORDER BY searches DESC, purpose"""
+    #: the filtered ``searches`` and a table getter → the report (:mod:`.queries`)
+    build: Callable[[ir.Table, queries.Tables], ir.Table]
 
 
 REPORTS: dict[str, Report] = {r.name: r for r in [
@@ -49,49 +35,32 @@ REPORTS: dict[str, Report] = {r.name: r for r in [
         "searches-by-month",
         "Searches by month",
         "Searches per calendar month (UTC), with distinct users and searching agencies.",
-        """SELECT strftime(date_trunc('month', s.searched_at), '%Y-%m') AS month,
-                  count(*) AS searches,
-                  count(DISTINCT s.user_ref) AS users,
-                  count(DISTINCT s.searcher_agency_id) AS searching_agencies
-           FROM searches s {where} GROUP BY 1 ORDER BY 1""",
+        queries.searches_by_month,
     ),
     Report(
         "searches-by-reason",
         "Searches by stated reason",
         "Searches per reason as typed (case-folded); redacted and missing reasons counted apart.",
-        f"""SELECT {_REASON} AS reason, count(*) AS searches,
-                   round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS percent,
-                   min(s.searched_at) AS first_search, max(s.searched_at) AS last_search
-            FROM searches s {{where}} GROUP BY 1 ORDER BY searches DESC, reason""",
+        queries.searches_by_reason,
     ),
     Report(
         "searches-by-org",
         "Searches by searching organisation",
         "Searches per searching agency, with its state and level from the registry.",
-        """SELECT coalesce(a.name, s.searcher_name_raw, '(unknown)') AS organization,
-                  a.agency_id, coalesce(a.state, 'unknown') AS state,
-                  coalesce(a.level, 'unknown') AS level,
-                  count(*) AS searches,
-                  round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS percent,
-                  min(s.searched_at) AS first_search, max(s.searched_at) AS last_search
-           FROM searches s LEFT JOIN agencies a ON a.agency_id = s.searcher_agency_id
-           {where} GROUP BY 1, 2, 3, 4 ORDER BY searches DESC, organization""",
+        queries.searches_by_org,
     ),
     Report(
         "searches-by-purpose",
         "Searches by purpose label",
         "Searches per purpose label of the stated reason (missing, generic, case_number, "
         "immigration, protest, reproductive, personal, test, specific; docs/purposes.md).",
-        "",  # built lazily: the classifier's terms are loaded on first use
+        queries.searches_by_purpose,
     ),
     Report(
         "search-types",
         "Searches by search type",
         "Searches per Flock search type (search, lookup, apiV2 …), split by mobile use.",
-        """SELECT coalesce(s.search_type, '(missing)') AS search_type, s.mobile,
-                  count(*) AS searches,
-                  round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS percent
-           FROM searches s {where} GROUP BY 1, 2 ORDER BY searches DESC, 1, 2""",
+        queries.search_types,
     ),
 ]}
 
@@ -145,29 +114,45 @@ def run_report(
     since: str | dt.date | None = None,
     until: str | dt.date | None = None,
     log_kind: str | None = None,
+    engine: str = "duckdb",
 ) -> list[dict[str, object]]:
-    """Rows of report ``name`` as dicts.
+    """Rows of report ``name`` as dicts, computed on ``engine`` (duckdb or spark).
 
     ``log_kind`` keeps one kind of search log (org_audit, network_audit, portal_audit …): the
     same search can appear in an agency's organisation audit, its network audit and its
     portal CSV, and counting across kinds counts it more than once.
     """
+    from ..audit import backends
+
+    expr = report_expr(store, name, backends.connect(store, engine), agency=agency,
+                       since=since, until=until, log_kind=log_kind)
+    return expr.to_pyarrow().to_pylist()
+
+
+def report_expr(
+    store: Store,
+    name: str,
+    backend: Any,
+    *,
+    agency: str | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    log_kind: str | None = None,
+) -> ir.Table:
+    """The Ibis expression of report ``name`` over ``backend``'s tables, filters applied."""
     report = get_report(name)
-    clauses, params = [], []
-    if agency:
+    s = backend.table("searches")
+    preds = []
+    if agency:  # names resolve in the catalog (DuckDB); the ids filter on any engine
         ids = resolve_agency(store, agency)
-        clauses.append("(s.publisher_agency_id IN ? OR s.searcher_agency_id IN ?)".replace(
-            "IN ?", "IN (SELECT unnest(?))"))
-        params += [ids, ids]
+        preds.append(s.publisher_agency_id.isin(ids) | s.searcher_agency_id.isin(ids))
     if (d := _date(since, "--since")) is not None:
-        clauses.append("s.searched_at >= ?")
-        params.append(dt.datetime.combine(d, dt.time()))
+        preds.append(s.searched_at >= ibis.timestamp(dt.datetime.combine(d, dt.time())))
     if (d := _date(until, "--until")) is not None:
-        clauses.append("s.searched_at < ?")
-        params.append(dt.datetime.combine(d + dt.timedelta(days=1), dt.time()))
+        end = dt.datetime.combine(d + dt.timedelta(days=1), dt.time())
+        preds.append(s.searched_at < ibis.timestamp(end))
     if log_kind:
-        clauses.append("s.log_kind = ?")
-        params.append(log_kind)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = report.sql or _purpose_sql()
-    return store.query(sql.format(where=where), params)
+        preds.append(s.log_kind == log_kind)
+    if preds:
+        s = s.filter(*preds)
+    return report.build(s, backend.table)
