@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ import pyarrow as pa
 from ..agencies import registry as agency_registry
 from ..errors import StoreError
 from ..schema import TABLES, Table
-from ..store import Store
+from ..store import Store, layout
 from .base import PUBLISHER, StageResult, stage_name
 
 
@@ -162,15 +163,18 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
         existing = (f'AND NOT EXISTS (SELECT 1 FROM "{table.name}" e WHERE '
                     + " AND ".join(same + ["e.natural_key = k.natural_key",
                                            "e.occurrence = k.occurrence"]) + ")")
-    sql = f"""COPY (
-      SELECT * FROM (
+    rows = f"""SELECT * FROM (
         SELECT {", ".join(select)}
         FROM {stage} s
         LEFT JOIN _ranks r ON s.rowid = r._row
         {" ".join(joins)}
         WHERE s._reject IS NULL AND NOT (s._has_id AND coalesce(r.rk, 1) > 1)
-      ) k WHERE true {existing}
-    ) TO '{str(staged).replace("'", "''")}' (FORMAT parquet, COMPRESSION snappy)"""
+      ) k WHERE true {existing}"""
+    if table.name in layout.PARTITIONED:  # a folder of agency/month files (store/layout.py)
+        sql = layout.partitioned_copy(rows, table.name, staged, source_id)
+    else:
+        sql = f"""COPY ({rows}) TO '{str(staged).replace("'", "''")}'
+                  (FORMAT parquet, COMPRESSION snappy)"""
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
 
@@ -199,11 +203,19 @@ def finalize(
             staged = store.staging_dir / f"{source_id}.{name}.parquet"
             loaded = _write_table(store, TABLES[name], staged, source_id, result, publisher_id)
             counts.add(name, read, loaded, rejected)
-            if loaded:
+            if loaded and staged.is_dir():  # partitioned: one file per agency and month
+                for part, n in layout.written_files(con, staged):
+                    final = store.table_dir(name) / part.relative_to(staged)
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(part, final)  # invisible until the catalog names it below
+                    written.append((name, final, n))
+            elif loaded:
                 final = store.table_dir(name) / f"{source_id}.parquet"
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(staged, final)  # invisible until the catalog names it below
                 written.append((name, final, loaded))
+            if staged.is_dir():
+                shutil.rmtree(staged, ignore_errors=True)
             else:
                 staged.unlink(missing_ok=True)
         if len(result.tables) > 1:

@@ -27,7 +27,7 @@ import duckdb
 from ..errors import StoreError
 from ..ingest.cells import install_macros
 from ..schema import PARQUET_TABLES, SCHEMA_VERSION
-from . import migrations
+from . import layout, migrations
 
 CATALOG_FILE = "catalog.duckdb"
 
@@ -197,10 +197,8 @@ class Store:
         for table in PARQUET_TABLES:
             files = self.table_files(table.name)
             typed = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in table.columns)
-            if files:
-                paths = ", ".join(f"'{_sql_path(p)}'" for p in files)
-                cols = ", ".join(f'"{c}"' for c in table.column_names)
-                body = f"SELECT {cols} FROM read_parquet([{paths}], union_by_name = true)"
+            if files:  # partitioned and flat files (store/layout.py)
+                body = layout.view_body(table.name, table.column_names, files, self.root)
             else:
                 body = f"SELECT {typed} WHERE false"
             self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table.name}" AS {body}')
