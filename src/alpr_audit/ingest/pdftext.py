@@ -117,12 +117,39 @@ def read_pages(path: Path, *, max_pages: int | None = None) -> list[PageText]:
     except IngestError:
         raise
     except Exception as exc:  # pdfminer raises many unrelated types for damaged files
-        raise IngestError(
-            f"cannot read the PDF: {type(exc).__name__}: {exc}".rstrip(": "), path=str(path),
-            hint="the file may be truncated, damaged or password-protected; "
-                 "open it in a PDF viewer, or ask the sender for a new copy",
-        ) from exc
+        raise pdf_error(path, exc) from exc
     return pages
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (pdfplumber wraps pdfminer's errors in its ``args``)."""
+    out, todo = [], [exc]
+    while todo and len(out) < 8:
+        e = todo.pop(0)
+        out.append(e)
+        todo += [x for x in (e.__cause__, e.__context__, *e.args)
+                 if isinstance(x, BaseException) and x not in out]
+    return out
+
+
+def is_password_error(exc: BaseException) -> bool:
+    """Whether a PDF library's error means the file is encrypted with a password."""
+    return any("password" in type(e).__name__.lower() or "encrypt" in type(e).__name__.lower()
+               for e in _causes(exc))
+
+
+def pdf_error(path: Path, exc: BaseException) -> IngestError:
+    """The IngestError for a PDF the libraries cannot read: password-protected or damaged."""
+    if is_password_error(exc):
+        return IngestError("cannot read the PDF: it is password-protected", path=str(path),
+                           hint="open it with its password and print it to a new PDF (or ask "
+                                "the sender for an unprotected copy), then ingest that")
+    inner = _causes(exc)[-1]
+    detail = f"{type(inner).__name__}: {inner}".rstrip(": ")[:200]
+    return IngestError(f"cannot read the PDF, it is damaged or truncated ({detail})",
+                       path=str(path),
+                       hint="obtain the file again, or open it in a PDF viewer and print it to "
+                            "a new PDF")
 
 
 def _is_scan(page: Any) -> bool:
@@ -217,6 +244,7 @@ def group_lines(words: list[Word]) -> list[Line]:
 
 
 _FIRST_TEXT: dict[tuple[str, int, int], str] = {}
+_FIRST_ERROR: dict[tuple[str, int, int], BaseException] = {}
 
 
 def map_pages(path: Path, read_page: Callable[[Any, int], T],
@@ -239,9 +267,10 @@ def map_pages(path: Path, read_page: Callable[[Any, int], T],
                 out.append(read_page(page, n))
                 if progress:
                     progress(1)
+    except IngestError:
+        raise
     except Exception as exc:  # pdfminer raises many unrelated types for damaged files
-        raise IngestError(f"cannot read the PDF: {exc}", path=str(path),
-                          hint="the file may be truncated or damaged; obtain it again") from exc
+        raise pdf_error(path, exc) from exc
     if images:
         ocr = read_pages(path)
         for n in images:
@@ -258,13 +287,39 @@ def first_page_text(path: Path) -> str:
     try:
         key = _file_key(path)
         if key not in _FIRST_TEXT:
-            pages = read_pages(path, max_pages=1)
             if len(_FIRST_TEXT) >= _OCR_CACHE_MAX:
                 _FIRST_TEXT.clear()
+                _FIRST_ERROR.clear()
+            try:
+                pages = read_pages(path, max_pages=1)
+            except IngestError as exc:
+                # remembered, so that the other sniffers do not parse a damaged file again
+                # and the probe can say why no format fits (first_page_problem)
+                _FIRST_ERROR[key] = exc
+                pages = []
             _FIRST_TEXT[key] = pages[0].text if pages else ""
         return _FIRST_TEXT[key]
     except Exception:  # sniffing must never raise; staging reports the real problem
         return ""
+
+
+def first_page_problem(path: Path) -> str | None:
+    """Why page 1 of a PDF cannot be read (password, damage), with what to do; None when
+    it can. Never raises; shares :func:`first_page_text`'s cache."""
+    first_page_text(path)
+    try:
+        exc = _FIRST_ERROR.get(_file_key(path))
+    except OSError:
+        return None
+    if exc is None:
+        if not _FIRST_TEXT.get(_file_key(path), "x").strip():
+            return ("its first page holds no readable text: the file may be damaged (obtain "
+                    "it again) or its first page blank")
+        return None
+    if is_password_error(exc):
+        return ("a password-protected PDF; open it with its password and print it to a new "
+                "PDF (or ask the sender for an unprotected copy), then ingest that")
+    return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
 
 
 def first_page_needs_ocr(path: Path) -> bool:

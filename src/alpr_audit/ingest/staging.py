@@ -65,14 +65,22 @@ def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect, stage: str) 
     try:
         batches = python_csv_batches(ctx.path, encoding, ncols, part.skip, first_row)
         _stage_batches(ctx, batches, part.header, build, stage, created=False)
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         if not encoding.startswith("utf-8"):
-            raise
+            raise undecodable(ctx, encoding, exc) from exc
         # Valid UTF-8 at the start, not further on: Windows exports mix code pages this way.
         ctx.plan.details["encoding"] = "cp1252 (not valid UTF-8 past the first bytes)"
         batches = python_csv_batches(ctx.path, "cp1252", ncols, part.skip, first_row)
         _stage_batches(ctx, batches, part.header, build, stage, created=False)
     return first_row
+
+
+def undecodable(ctx: StageContext, encoding: str, exc: UnicodeDecodeError) -> IngestError:
+    """The error for a text file that is not in the encoding its start showed (UTF-16 cut at
+    an odd byte, …)."""
+    return IngestError(f"cannot decode the file as {encoding} at byte {exc.start:,} "
+                       f"({exc.reason})", path=str(ctx.path), locator=f"byte {exc.start}",
+                       hint="the file may be cut off or damaged; save it again as UTF-8 CSV")
 
 
 def stage_sheets(ctx: StageContext, workbook: object, parts: list[SheetPart], build: BuildSelect,
@@ -120,10 +128,11 @@ def _stage_batches(
 def _with_meta(relation: str, ncols: int) -> str:
     """A CSV relation with the meta columns the Python readers provide.
 
-    A line of bare separators (``,,,,``) is a blank row, not a record, as in the Python
-    readers; dropping it before the stage keeps both readers' row numbers the same.
+    A line of bare separators (``,,,,``) or of whitespace only is a blank row, not a record,
+    as in the Python readers; dropping it before the stage keeps both readers' row numbers
+    the same. (COALESCE stops at the first filled cell, so most rows trim one cell.)
     """
-    cells = ", ".join(f"c{i}" for i in range(ncols))
+    cells = ", ".join(f"nullif(aa_trim(c{i}), '')" for i in range(ncols))
     return (
         f"(SELECT *, CAST(NULL AS VARCHAR) AS _locator, CAST(NULL AS VARCHAR) AS _reject, "
         f"CAST(NULL AS VARCHAR) AS _raw FROM {relation} WHERE coalesce({cells}) IS NOT NULL)"

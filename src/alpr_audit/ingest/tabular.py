@@ -8,6 +8,7 @@ module and calamine in Arrow batches. Every path yields rows in file order.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -18,9 +19,31 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..errors import IngestError
 from .cells import cell_text
 
 BATCH_ROWS = 50_000
+#: Longest cell the Python CSV reader accepts (its default, 128 KiB, is less than real cells
+#: hold); a longer one is a quote never closed, swallowing the rest of the file.
+MAX_CELL_CHARS = 64 * 1024 * 1024
+
+
+def _c1_controls(exc: UnicodeError) -> tuple[str, int]:
+    """Decode bytes a Windows code page leaves undefined (cp1252's 0x81, 0x8D, 0x8F, 0x90,
+    0x9D) as the C1 control of the same number, as Windows itself does: a stray byte in a
+    Windows export must not make the whole file unreadable."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("alpr_audit_c1", _c1_controls)
+
+
+def decode_errors(encoding: str) -> str:
+    """The ``errors=`` to read a file in ``encoding`` with: strict for the UTF encodings (a
+    decoding error there means another encoding), C1 controls for single-byte code pages."""
+    return "strict" if encoding.lower().replace("_", "-").startswith("utf") else "alpr_audit_c1"
 
 
 def norm_header(name: object) -> str:
@@ -101,32 +124,74 @@ def python_csv_batches(
     ``row first_row``.
 
     Rows with the wrong number of cells are kept with ``_reject`` set and their text in
-    ``_raw``; blank lines are not records and are skipped.
+    ``_raw``; blank lines are not records and are skipped. A last record that ends inside a
+    quoted cell (a file cut off mid-record, or a quote never closed) is rejected whole, not
+    loaded with its cut cell.
     """
-    with path.open("r", encoding=encoding, errors="strict", newline="") as fh:
-        reader = csv.reader(fh)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+    with path.open("r", encoding=encoding, errors=decode_errors(encoding), newline="") as fh:
+        record: list[str] = []  # the physical lines of the record being read
+
+        def lines() -> Iterator[str]:
+            for line in fh:
+                record.append(line)
+                yield line
+
+        reader = csv.reader(lines())
         row_no = first_row - 1
         buf: list[list[str | None]] = []
         last_line = 0  # physical line where the previous record ended
-        for index, row in enumerate(reader):
-            start_line, last_line = last_line + 1, reader.line_num
-            if index < skip:
-                continue
-            if not row or all(not c.strip() for c in row):
-                continue
-            row_no += 1
-            loc = f"row {row_no} (line {start_line})"
-            if len(row) != ncols:
-                reason = f"expected {ncols} cells, found {len(row)}"
-                raw = _csv_line(row)
-                buf.append([None] * ncols + [loc, reason, raw])
-            else:
-                buf.append(list(row) + [loc, None, None])
-            if len(buf) >= BATCH_ROWS:
-                yield _batch(buf, ncols)
-                buf = []
+        last_text = ""  # the text of the last record kept in ``buf``
+        try:
+            for index, row in enumerate(reader):
+                start_line, last_line = last_line + 1, reader.line_num
+                text = "".join(record)
+                record.clear()
+                if index < skip:
+                    continue
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(buf) >= BATCH_ROWS:  # flushed before a row, so the last one stays here
+                    yield _batch(buf, ncols)
+                    buf = []
+                row_no += 1
+                loc = f"row {row_no} (line {start_line})"
+                if len(row) != ncols:
+                    reason = f"expected {ncols} cells, found {len(row)}"
+                    raw = _csv_line(row)
+                    buf.append([None] * ncols + [loc, reason, raw])
+                else:
+                    buf.append(list(row) + [loc, None, None])
+                last_text = text
+        except csv.Error as exc:  # only a cell past MAX_CELL_CHARS: a quote never closed
+            raise IngestError(
+                f"line {last_line + 1}: {exc}; a quoted cell that opens there is never closed",
+                path=str(path), locator=f"line {last_line + 1}",
+                hint="close the quote (or remove it) in a text editor, or save the file again "
+                     "from a spreadsheet program") from exc
+        if buf and ends_in_open_quote(last_text):
+            buf[-1] = [None] * ncols + [buf[-1][ncols], open_quote_reason(start_line, last_line),
+                                        last_text]
         if buf:
             yield _batch(buf, ncols)
+
+
+def open_quote_reason(first_line: int, last_line: int) -> str:
+    """The reject reason of a record cut off inside a quoted cell."""
+    return (f"the file ends inside a quoted cell of this record (lines {first_line}-{last_line}):"
+            " the file is cut off, or a quote is never closed")
+
+
+def ends_in_open_quote(text: str) -> bool:
+    """Whether a record's text ends inside a quoted cell (reading it strictly says so)."""
+    if '"' not in text:
+        return False
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def sheet_batches(

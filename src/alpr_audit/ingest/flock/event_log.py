@@ -49,6 +49,7 @@ import pyarrow as pa
 from ...agencies.names import parse_agency_name
 from ...errors import IngestError
 from ..base import Plan, Probe, StageContext, StageResult, stage_name
+from ..staging import undecodable
 from ..tabular import HeaderMap, find_header, norm_header, python_csv_batches, sheet_batches
 
 SYNONYMS: dict[str, str] = {
@@ -208,7 +209,9 @@ class FlockEventLogImporter:
             enc = ctx.probe.encoding or "utf-8"
             try:
                 batches = list(python_csv_batches(ctx.path, enc, len(hm.fields), skip, skip + 1))
-            except UnicodeDecodeError:
+            except UnicodeDecodeError as exc:
+                if not enc.startswith("utf-8"):  # UTF-16 cut at an odd byte is no cp1252
+                    raise undecodable(ctx, enc, exc) from exc
                 ctx.plan.details["encoding"] = "cp1252 (not valid UTF-8 past the first bytes)"
                 batches = list(python_csv_batches(ctx.path, "cp1252", len(hm.fields), skip,
                                                   skip + 1))

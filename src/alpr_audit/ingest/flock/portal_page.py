@@ -109,10 +109,15 @@ class FlockPortalPageImporter:
     def stage(self, ctx: StageContext) -> StageResult:
         """Stage the snapshot, the sharing lists and the embedded search audit of one page."""
         try:
-            data = ctx.path.read_bytes()
+            data: bytes | str = ctx.path.read_bytes()
+            if (ctx.probe.encoding or "").startswith("utf-16"):
+                # lxml reads bytes as the page's <meta charset> says, which a page re-saved
+                # as UTF-16 still claims is UTF-8: hand it text
+                data = data.decode(ctx.probe.encoding or "utf-16", errors="replace")
             # lxml forgives a cut-off document by dropping the unfinished element, which
             # would silently drop the embedded CSV cut in the middle: refuse instead.
-            if b"</html" not in data[-4096:].lower():
+            tail = data[-4096:].lower()
+            if ("</html" if isinstance(tail, str) else b"</html") not in tail:
                 raise ValueError("the file ends without </html>: it is cut off")
             page = parse_page(data)
         except (OSError, ValueError) as exc:

@@ -138,10 +138,17 @@ def looks_like_portal(text: str) -> bool:
 
 def parse_page(html: bytes | str) -> PortalPage:
     """Parse a saved portal page. Raises ``ValueError`` when the bytes are no HTML document."""
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.fromstring(html)
+        root = lxml.html.fromstring(html, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ValueError(f"not an HTML document: {exc}") from exc
+    # libxml2 stops reading at a fatal error (elements nested deeper than 256, …) and returns
+    # the tree so far: the cards after that point would be lost without a word
+    fatal = [e for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
+    if fatal:
+        raise ValueError(f"the HTML parser stopped at line {fatal[0].line}: "
+                         f"{fatal[0].message.strip()}; the rest of the page cannot be read")
     page = PortalPage()
     page.saved_on = _saved_date(html)
     for bad in root.xpath("//script|//style|//noscript|//template"):

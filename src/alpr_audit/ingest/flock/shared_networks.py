@@ -42,6 +42,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -52,7 +53,8 @@ import pyarrow as pa
 
 from ...errors import IngestError
 from ..base import Plan, Probe, StageContext, StageResult, stage_name
-from ..tabular import HeaderMap, find_header
+from ..tabular import MAX_CELL_CHARS, HeaderMap, decode_errors, ends_in_open_quote, \
+    find_header, open_quote_reason
 
 _APOSTROPHES = ("'", "\u2019", "\u2018", "")
 SYNONYMS: dict[str, str] = {
@@ -185,8 +187,10 @@ class FlockSharedNetworksImporter:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _rows(self, ctx: StageContext, part: dict[str, Any]) -> Iterator[tuple[int, list[str | None]]]:
-        """(row number, cells as text) of the part's data rows; row 1 = the first record."""
+    def _rows(self, ctx: StageContext, part: dict[str, Any]
+              ) -> Iterator[tuple[int, list[str | None], str | None]]:
+        """(row number, cells as text, why the row is unusable or None) of the part's data
+        rows; row 1 = the first record."""
         skip = part["skip"]
         if ctx.probe.kind == "xlsx":
             from python_calamine import CalamineWorkbook
@@ -197,7 +201,7 @@ class FlockSharedNetworksImporter:
                 rows = sheet.iter_rows()
                 for index, row in enumerate(rows):
                     if index >= skip:
-                        yield index + 1, [cell_text(v) if v != "" else None for v in row]
+                        yield index + 1, [cell_text(v) if v != "" else None for v in row], None
             except Exception as exc:  # calamine raises several unrelated types
                 raise IngestError(f"cannot read the workbook: {exc}", path=str(ctx.path),
                                   hint="open it in a spreadsheet program and save it again as .xlsx"
@@ -217,13 +221,26 @@ class FlockSharedNetworksImporter:
                               hint="check the file's quoting, or save it again from Excel") from exc
 
     @staticmethod
-    def _csv_rows(path: Path, encoding: str, skip: int) -> Iterator[tuple[int, list[str | None]]]:
+    def _csv_rows(path: Path, encoding: str, skip: int
+                  ) -> Iterator[tuple[int, list[str | None], str | None]]:
         # read whole so a decoding error surfaces before any row is yielded (no half reads)
-        with path.open("r", encoding=encoding, errors="strict", newline="") as fh:
-            records = list(csv.reader(fh))
+        with path.open("r", encoding=encoding, errors=decode_errors(encoding), newline="") as fh:
+            text = fh.read()
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        records, ends = [], []
+        for row in reader:
+            records.append(row)
+            ends.append(reader.line_num)
+        cut = None  # a last record cut off inside a quoted cell is rejected, not half-read
+        if records and '"' in text:
+            first = ends[-2] if len(ends) > 1 else 0
+            lines = io.StringIO(text, newline="").readlines()[first:ends[-1]]
+            if ends_in_open_quote("".join(lines)):
+                cut = open_quote_reason(first + 1, ends[-1])
         for index, row in enumerate(records):
             if index >= skip:
-                yield index + 1, list(row)
+                yield index + 1, list(row), cut if index == len(records) - 1 else None
 
     # --- staging -------------------------------------------------------------------------
 
@@ -233,10 +250,10 @@ class FlockSharedNetworksImporter:
         texts: set[str] = set()
         for part in ctx.plan.details["parts"]:
             hm: HeaderMap = part["header"]
-            for rowno, cells in self._rows(ctx, part):
+            for rowno, cells, problem in self._rows(ctx, part):
                 if all(c is None or not c.strip(_TRIM) for c in cells):
                     continue  # blank rows are not records
-                sheet_rows.append((part, rowno, cells))
+                sheet_rows.append((part, rowno, cells, problem))
                 for i, field in enumerate(hm.fields):
                     cell = cells[i] if i < len(cells) else None
                     if field == "org" and cell is not None:
@@ -246,8 +263,9 @@ class FlockSharedNetworksImporter:
                         texts.update(split_networks(cell))
         states = _states(ctx, texts)
         out: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
-        for part, rowno, cells in sheet_rows:
-            for rec in self._records(part, rowno, cells, states, ctx.probe.kind == "xlsx"):
+        for part, rowno, cells, problem in sheet_rows:
+            for rec in self._records(part, rowno, cells, states, ctx.probe.kind == "xlsx",
+                                     problem):
                 rec["_ord"] = len(out["_ord"])  # file order
                 for c in _COLUMNS:
                     out[c].append(rec.get(c))
@@ -265,7 +283,8 @@ class FlockSharedNetworksImporter:
                            constants={"data_kind": "detections"})
 
     def _records(self, part: dict[str, Any], rowno: int, cells: list[str | None],
-                 states: dict[str, tuple[str, str]], workbook: bool) -> Iterator[dict[str, Any]]:
+                 states: dict[str, tuple[str, str]], workbook: bool,
+                 problem: str | None = None) -> Iterator[dict[str, Any]]:
         """Stage records of one organisation row (one reject when the row is unusable)."""
         hm: HeaderMap = part["header"]
         ncols = part["width"]
@@ -279,6 +298,9 @@ class FlockSharedNetworksImporter:
 
         raw = json.dumps(dict(zip(hm.headers[:ncols], cells[:ncols])) | (
             {"beyond header": cells[ncols:]} if len(cells) > ncols else {}), ensure_ascii=False)
+        if problem:
+            yield {"_locator": where(None), "_raw": raw, "_reject": problem}
+            return
         if any(c is not None and c.strip(_TRIM) for c in cells[ncols:]):
             yield {"_locator": where(None), "_raw": raw,
                    "_reject": f"cells beyond the {ncols} header columns"}
