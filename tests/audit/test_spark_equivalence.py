@@ -415,7 +415,7 @@ def test_local_time_is_identical_in_every_kind_of_zone(runs: dict[str, Any]) -> 
     assert [r for r in sp if r not in duck] == []
 
 
-# --- known non-portable spots (proposed fixes in docs/scaling_draft.md) -------------------------
+# --- known non-portable spots (proposed fixes in docs/scaling.md) -------------------------
 
 DIVERGENT = [
     # Java lower-cases İ to "i̇" (two code points), DuckDB to "i": translate accents first

@@ -33,7 +33,7 @@ def connect(store: Store, engine: str = "duckdb") -> Any:
         except spark.StartError as exc:  # no Java, wrong Java, master or server unreachable
             raise UsageError(f"the spark engine could not start: {exc}",
                              hint="local Spark needs Java 17 (JAVA_HOME or java on PATH); on a "
-                             "cluster set SPARK_MASTER or SPARK_REMOTE (docs/scaling_draft.md)"
+                             "cluster set SPARK_MASTER or SPARK_REMOTE (docs/scaling.md)"
                              ) from exc
     raise UsageError(f"unknown engine {engine!r}", hint=f"engines: {', '.join(ENGINES)}")
 

@@ -16,7 +16,7 @@ The session: ``SPARK_REMOTE`` (a Spark Connect URL, ``sc://host:15002``) or ``SP
 with no UI and no network. Time zone UTC (timestamps are naive UTC, invariant 4) and
 ``TIMESTAMP`` meaning ``TIMESTAMP_NTZ``, so every timestamp the rules compute stays naive and
 is written to Parquet as DuckDB writes it. Spark's own logging is kept to errors on stderr.
-See docs/scaling_draft.md for running on a cluster.
+See docs/scaling.md for running on a cluster.
 """
 
 from __future__ import annotations
