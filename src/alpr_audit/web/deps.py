@@ -1,8 +1,10 @@
 """How a web request gets the store: ``with open_store(request) as store: ...``.
 
 The contract the HTML pages and the API share. The app keeps its settings (the store path and
-the operator configuration) on ``request.app.state.web``; each request opens the store
-read-only for the time it needs it, so the web app never holds DuckDB's write lock.
+the operator configuration) on ``request.app.state.web``; each request gets a read-only store
+for the time it needs it, so the web app never holds DuckDB's write lock. An app built by
+``create_app`` serves from a private copy of the catalog (``snapshot``), so an ingest running
+meanwhile neither blocks nor breaks requests.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from ..store import Store
 
 @contextmanager
 def open_store(request: Request) -> Iterator[Store]:
-    """The store, opened read-only for one request (closed when the block ends)."""
+    """The store, opened read-only for one request (closed or pooled when the block ends)."""
+    snapshots = getattr(request.app.state, "snapshots", None)
+    if snapshots is not None:
+        with snapshots.store() as store:
+            yield store
+        return
     store = Store.open(request.app.state.web.store_path, read_only=True)
     try:
         yield store

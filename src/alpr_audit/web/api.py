@@ -1,0 +1,131 @@
+"""The public JSON API: read-only, pseudonymised, documented by the app's ``/openapi.json``.
+
+Lists come as ``{"total", "limit", "offset", "items"}``; errors as the CLI contract's
+``{"error": {"kind", "message", "path", "locator", "hint"}}`` (``app.py`` maps them to HTTP
+status codes).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from ..errors import UsageError
+from ..reports.registry import get_report, list_reports, run_report
+from . import api_data as data
+from .deps import open_store
+
+router = APIRouter(prefix="/api", tags=["public"])
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page (at most 1000).")]
+Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
+DateQ = Annotated[str | None, Query(description="Date, YYYY-MM-DD (UTC, inclusive).",
+                                    pattern=r"^\d{4}-\d{2}-\d{2}$")]
+AgencyQ = Annotated[str | None, Query(description="Agency id, name or alias.")]
+
+
+@router.get("/agencies", summary="Agencies in the registry")
+def list_agencies_route(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Every agency with state, level, flags and its number of findings in the latest run."""
+    with open_store(request) as store:
+        return data.page(data.agencies(store), limit, offset)
+
+
+@router.get("/agencies/{agency_id}", summary="One agency")
+def agency_route(request: Request, agency_id: str) -> dict[str, Any]:
+    """An agency with its files, sharing partners and findings by severity."""
+    with open_store(request) as store:
+        return data.agency(store, agency_id)
+
+
+@router.get("/findings", summary="Audit findings")
+def findings_route(
+    request: Request,
+    agency: AgencyQ = None,
+    rule: Annotated[str | None, Query(description="Rule id or family, e.g. sharing or "
+                                      "sharing.out_of_state.")] = None,
+    severity: Annotated[str | None, Query(description="high, medium, low, review or info.")]
+    = None,
+    since: DateQ = None,
+    until: DateQ = None,
+    run: Annotated[str | None, Query(description="Audit run id (default: the latest).")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Findings of the latest audit run (or ``run``), pseudonymised, in report order."""
+    with open_store(request) as store:
+        rows = data.findings(store, run_id=run, agency=agency, rule=rule, severity=severity,
+                             since=since, until=until)
+    return data.page(rows, limit, offset)
+
+
+@router.get("/findings/{finding_id}", summary="One finding with its evidence")
+def finding_route(
+    request: Request, finding_id: str,
+    evidence: Annotated[int, Query(ge=0, le=1000, description="Evidence rows to include.")] = 200,
+) -> dict[str, Any]:
+    """A finding, its citation, and its evidence rows with provenance (file, sha256, place)."""
+    with open_store(request) as store:
+        return data.finding(store, finding_id, limit=evidence)
+
+
+@router.get("/reports", summary="Named reports")
+def reports_route() -> dict[str, Any]:
+    """Name, title and description of every report (``alpr-audit report --list``)."""
+    rows = list_reports()
+    for r in rows:
+        r["public"] = r["name"] not in data.FREE_TEXT_REPORTS
+    return {"total": len(rows), "items": rows}
+
+
+@router.get("/reports/{name}", summary="Run a named report")
+def report_route(
+    request: Request, name: str, agency: AgencyQ = None, since: DateQ = None,
+    until: DateQ = None,
+    log_kind: Annotated[str | None, Query(description="org_audit, network_audit, portal_audit …")]
+    = None,
+    limit: Limit = 1000, offset: Offset = 0,
+) -> dict[str, Any]:
+    """Rows of report ``name`` with the CLI's filters (``alpr-audit report NAME``)."""
+    report = _report(name)
+    if name in data.FREE_TEXT_REPORTS:
+        raise data.Forbidden(f"report {name!r} quotes text users typed; it is for operators",
+                             hint="operators: GET /api/operator/reports/" + name)
+    with open_store(request) as store:
+        rows = run_report(store, name, agency=agency, since=since, until=until, log_kind=log_kind)
+    out = data.page(rows, limit, offset)
+    out.update(name=report.name, title=report.title, description=report.description)
+    return out
+
+
+def _report(name: str) -> Any:
+    try:
+        return get_report(name)
+    except UsageError as exc:
+        raise data.NotFound(exc.message, hint=exc.hint) from None
+
+
+@router.get("/requests", summary="Tracked records requests")
+def requests_route(
+    request: Request, agency: AgencyQ = None,
+    status: Annotated[str | None, Query(description="Request status.")] = None,
+    limit: Limit = 100, offset: Offset = 0,
+) -> dict[str, Any]:
+    """Records requests with their dates, deadlines and status."""
+    with open_store(request) as store:
+        return data.page(data.requests(store, agency=agency, status=status), limit, offset)
+
+
+@router.get("/requests/{request_id}", summary="One records request")
+def request_route(request: Request, request_id: str) -> dict[str, Any]:
+    """A request with its numbered items and the dates and kinds of its messages."""
+    with open_store(request) as store:
+        return data.request(store, request_id)
+
+
+@router.get("/sources", summary="Ingested files (the ledger)")
+def sources_route(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Every ingested file: name, sha256, format, publisher and row accounting."""
+    with open_store(request) as store:
+        return data.page(data.sources(store), limit, offset)

@@ -1,0 +1,185 @@
+"""Serving a store while something else writes to it: a private copy of the catalog.
+
+DuckDB allows one writing process per database file, and a writer cannot start while readers
+hold the file open. Were the web app to open ``catalog.duckdb`` itself, every request would
+block ``alpr-audit ingest`` (and an ingest would turn requests into errors). Instead the app
+copies the catalog when it has changed and is quiescent (no write-ahead log, size and mtime
+unchanged over the copy, and the copy opens and passes the version check), and serves every
+request from the newest good copy. The Parquet files a catalog names are never rewritten in
+place, so a copy plus the store's files is a consistent snapshot: readers see the old state or
+the new one, never half of an ingest.
+
+Each copy has a small pool of opened read-only ``Store`` objects (views built once per
+connection), so a request costs no DuckDB open.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from ..errors import StoreError
+from ..ingest.cells import install_macros
+from ..privacy_sql import clear_pseudo_state
+from ..store import Store
+from ..store.store import CATALOG_FILE
+
+
+class _Generation:
+    """One copy of the catalog and its pool of opened stores."""
+
+    def __init__(self, root: Path, path: Path, stamp: tuple[int, int]) -> None:
+        self.root, self.path, self.stamp = root, path, stamp
+        self.idle: queue.LifoQueue[Store] = queue.LifoQueue()
+        self.in_use = 0
+        self.retired = False
+        self.lock = threading.Lock()
+
+    def open_store(self) -> Store:
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            store = Store(self.root, con, True)
+            con.execute("SET enable_progress_bar = false")
+            store._check_version()  # noqa: SLF001 - same checks as Store.open(read_only)
+            install_macros(con)
+            store.refresh_views()
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def close_idle(self) -> None:
+        while True:
+            try:
+                self.idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class Snapshots:
+    """Read-only stores over the newest quiescent copy of ``root``'s catalog."""
+
+    def __init__(self, root: Path, *, refresh_seconds: float = 1.0, pool: int = 8) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.refresh_seconds = refresh_seconds
+        self.pool = pool
+        self._dir = Path(tempfile.mkdtemp(prefix="alpr-audit-serve-"))
+        self._lock = threading.Lock()
+        self._current: _Generation | None = None
+        self._checked = 0.0
+        self._seq = 0
+
+    # --- refreshing ----------------------------------------------------------------------
+
+    def _stamp(self) -> tuple[int, int] | None:
+        catalog = self.root / CATALOG_FILE
+        if Path(str(catalog) + ".wal").exists():
+            return None  # a writer is mid-way: its commits are not all in the main file
+        try:
+            st = catalog.stat()
+        except FileNotFoundError:
+            raise StoreError(f"no alpr-audit store at {self.root}", path=str(self.root),
+                             hint="ingest files first (alpr-audit ingest PATH) or pass "
+                             "--store DIR pointing at an existing store") from None
+        return st.st_size, st.st_mtime_ns
+
+    def refresh(self, force: bool = False) -> bool:
+        """Take a new copy when the catalog changed and is quiescent; True when one was taken."""
+        now = time.monotonic()
+        with self._lock:
+            if not force and self._current is not None and now - self._checked < self.refresh_seconds:
+                return False
+            self._checked = now
+            stamp = self._stamp()
+            if stamp is None or (self._current is not None and stamp == self._current.stamp):
+                return False
+            self._seq += 1
+            path = self._dir / f"catalog-{self._seq}.duckdb"
+            shutil.copyfile(self.root / CATALOG_FILE, path)
+            if self._stamp() != stamp:  # changed while copying: keep the old copy
+                path.unlink(missing_ok=True)
+                return False
+            gen = _Generation(self.root, path, stamp)
+            try:
+                gen.idle.put(gen.open_store())
+            except (duckdb.Error, StoreError):
+                path.unlink(missing_ok=True)
+                if self._current is None:
+                    raise
+                return False
+            old, self._current = self._current, gen
+        if old is not None:
+            self._retire(old)
+        return True
+
+    def _retire(self, gen: _Generation) -> None:
+        with gen.lock:
+            gen.retired = True
+            busy = gen.in_use
+        gen.close_idle()
+        if not busy:
+            gen.path.unlink(missing_ok=True)
+
+    # --- serving -------------------------------------------------------------------------
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """A read-only store over the newest copy, for one request."""
+        if self._current is None:
+            self.refresh(force=True)
+        else:
+            self.refresh()
+        with self._lock:
+            gen = self._current
+            assert gen is not None
+            with gen.lock:
+                gen.in_use += 1
+        try:
+            try:
+                store = gen.idle.get_nowait()
+            except queue.Empty:
+                store = gen.open_store()
+            try:
+                yield store
+            finally:
+                self._give_back(gen, store)
+        finally:
+            with gen.lock:
+                gen.in_use -= 1
+                last = gen.retired and gen.in_use == 0
+            if last:
+                gen.close_idle()
+                gen.path.unlink(missing_ok=True)
+
+    def _give_back(self, gen: _Generation, store: Store) -> None:
+        try:
+            clear_pseudo_state(store.con)
+        except duckdb.Error:
+            pass  # variables never set on this connection
+        if gen.retired or gen.idle.qsize() >= self.pool:
+            store.close()
+        else:
+            gen.idle.put(store)
+
+    def close(self) -> None:
+        """Close every pooled store and delete the copies."""
+        with self._lock:
+            gen, self._current = self._current, None
+        if gen is not None:
+            gen.close_idle()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def catalog_stamp(root: os.PathLike[str] | str) -> tuple[int, int]:
+    """Size and mtime of a store's catalog (tests use it to see a commit land)."""
+    st = (Path(root) / CATALOG_FILE).stat()
+    return st.st_size, st.st_mtime_ns
