@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from ..errors import UsageError
 from ..reports.registry import get_report, list_reports, run_report
 from . import api_data as data
-from .deps import open_store
+from .deps import cached
 
 router = APIRouter(prefix="/api", tags=["public"])
 
@@ -28,15 +28,13 @@ AgencyQ = Annotated[str | None, Query(description="Agency id, name or alias.")]
 @router.get("/agencies", summary="Agencies in the registry")
 def list_agencies_route(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """Every agency with state, level, flags and its number of findings in the latest run."""
-    with open_store(request) as store:
-        return data.page(data.agencies(store), limit, offset)
+    return data.page(cached(request, ("agencies",), data.agencies), limit, offset)
 
 
 @router.get("/agencies/{agency_id}", summary="One agency")
 def agency_route(request: Request, agency_id: str) -> dict[str, Any]:
     """An agency with its files, sharing partners and findings by severity."""
-    with open_store(request) as store:
-        return data.agency(store, agency_id)
+    return cached(request, ("agency", agency_id), lambda s: data.agency(s, agency_id))
 
 
 @router.get("/findings", summary="Audit findings")
@@ -54,9 +52,9 @@ def findings_route(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Findings of the latest audit run (or ``run``), pseudonymised, in report order."""
-    with open_store(request) as store:
-        rows = data.findings(store, run_id=run, agency=agency, rule=rule, severity=severity,
-                             since=since, until=until)
+    rows = cached(request, ("findings", run, agency, rule, severity, since, until),
+                  lambda s: data.findings(s, run_id=run, agency=agency, rule=rule,
+                                          severity=severity, since=since, until=until))
     return data.page(rows, limit, offset)
 
 
@@ -66,8 +64,8 @@ def finding_route(
     evidence: Annotated[int, Query(ge=0, le=1000, description="Evidence rows to include.")] = 200,
 ) -> dict[str, Any]:
     """A finding, its citation, and its evidence rows with provenance (file, sha256, place)."""
-    with open_store(request) as store:
-        return data.finding(store, finding_id, limit=evidence)
+    return cached(request, ("finding", finding_id, evidence),
+                  lambda s: data.finding(s, finding_id, limit=evidence))
 
 
 @router.get("/reports", summary="Named reports")
@@ -92,8 +90,9 @@ def report_route(
     if name in data.FREE_TEXT_REPORTS:
         raise data.Forbidden(f"report {name!r} quotes text users typed; it is for operators",
                              hint="operators: GET /api/operator/reports/" + name)
-    with open_store(request) as store:
-        rows = run_report(store, name, agency=agency, since=since, until=until, log_kind=log_kind)
+    rows = cached(request, ("report", name, agency, since, until, log_kind),
+                  lambda s: run_report(s, name, agency=agency, since=since, until=until,
+                                       log_kind=log_kind))
     out = data.page(rows, limit, offset)
     out.update(name=report.name, title=report.title, description=report.description)
     return out
@@ -113,19 +112,18 @@ def requests_route(
     limit: Limit = 100, offset: Offset = 0,
 ) -> dict[str, Any]:
     """Records requests with their dates, deadlines and status."""
-    with open_store(request) as store:
-        return data.page(data.requests(store, agency=agency, status=status), limit, offset)
+    rows = cached(request, ("requests", agency, status),
+                  lambda s: data.requests(s, agency=agency, status=status))
+    return data.page(rows, limit, offset)
 
 
 @router.get("/requests/{request_id}", summary="One records request")
 def request_route(request: Request, request_id: str) -> dict[str, Any]:
     """A request with its numbered items and the dates and kinds of its messages."""
-    with open_store(request) as store:
-        return data.request(store, request_id)
+    return cached(request, ("request", request_id), lambda s: data.request(s, request_id))
 
 
 @router.get("/sources", summary="Ingested files (the ledger)")
 def sources_route(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """Every ingested file: name, sha256, format, publisher and row accounting."""
-    with open_store(request) as store:
-        return data.page(data.sources(store), limit, offset)
+    return data.page(cached(request, ("sources",), data.sources), limit, offset)

@@ -9,12 +9,15 @@ meanwhile neither blocks nor breaks requests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from fastapi import Request
 
 from ..store import Store
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -30,3 +33,14 @@ def open_store(request: Request) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def cached(request: Request, key: Hashable, compute: Callable[[Store], T]) -> T:
+    """``compute(store)``, remembered for as long as the store's committed state is the same
+    (an app without snapshots computes it every time). ``key`` names the question: the
+    function and every argument that changes its answer."""
+    snapshots = getattr(request.app.state, "snapshots", None)
+    if snapshots is not None:
+        return snapshots.cached(key, compute)  # type: ignore[no-any-return]
+    with open_store(request) as store:
+        return compute(store)

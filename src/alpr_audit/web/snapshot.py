@@ -21,9 +21,11 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -33,6 +35,8 @@ from ..privacy_sql import clear_pseudo_state
 from ..store import Store
 from ..store.store import CATALOG_FILE
 
+T = TypeVar("T")
+
 
 class _Generation:
     """One copy of the catalog and its pool of opened stores."""
@@ -40,6 +44,8 @@ class _Generation:
     def __init__(self, root: Path, path: Path, stamp: tuple[int, int]) -> None:
         self.root, self.path, self.stamp = root, path, stamp
         self.idle: queue.LifoQueue[Store] = queue.LifoQueue()
+        #: answers computed on this copy (they cannot change until the next copy)
+        self.cache: OrderedDict[Hashable, Any] = OrderedDict()
         self.in_use = 0
         self.retired = False
         self.lock = threading.Lock()
@@ -68,8 +74,10 @@ class _Generation:
 class Snapshots:
     """Read-only stores over the newest quiescent copy of ``root``'s catalog."""
 
-    def __init__(self, root: Path, *, refresh_seconds: float = 1.0, pool: int = 8) -> None:
+    def __init__(self, root: Path, *, refresh_seconds: float = 1.0, pool: int = 8,
+                 cache_size: int = 512) -> None:
         self.root = Path(root).expanduser().resolve()
+        self.cache_size = cache_size
         self.refresh_seconds = refresh_seconds
         self.pool = pool
         self._dir = Path(tempfile.mkdtemp(prefix="alpr-audit-serve-"))
@@ -134,6 +142,26 @@ class Snapshots:
     @contextmanager
     def store(self) -> Iterator[Store]:
         """A read-only store over the newest copy, for one request."""
+        with self._borrow() as (_, store):
+            yield store
+
+    def cached(self, key: Hashable, compute: Callable[[Store], T]) -> T:
+        """``compute(store)`` on the newest copy, remembered until the next copy replaces it
+        (the same question gets the same answer from the same committed state)."""
+        with self._borrow() as (gen, store):
+            with gen.lock:
+                if key in gen.cache:
+                    gen.cache.move_to_end(key)
+                    return gen.cache[key]  # type: ignore[no-any-return]
+            value = compute(store)
+            with gen.lock:
+                gen.cache[key] = value
+                while len(gen.cache) > self.cache_size:
+                    gen.cache.popitem(last=False)
+            return value
+
+    @contextmanager
+    def _borrow(self) -> Iterator[tuple[_Generation, Store]]:
         if self._current is None:
             self.refresh(force=True)
         else:
@@ -149,7 +177,7 @@ class Snapshots:
             except queue.Empty:
                 store = gen.open_store()
             try:
-                yield store
+                yield gen, store
             finally:
                 self._give_back(gen, store)
         finally:
