@@ -16,6 +16,10 @@ def test_demo_ingests_reports_audits_and_writes_the_report(cli, tmp_path: Path) 
     for name in ("findings.csv", "findings.xlsx", "audit-report.pdf"):
         assert (tmp_path / "audit" / name).stat().st_size > 1000
     assert data["reports"]["searches-by-purpose"]
+    # the store is sound and the published report carries no personal value of it
+    assert cli("--store", tmp_path / "store", "doctor").code == 0
+    leaks = cli("--store", tmp_path / "store", "--json", "doctor", "--leaks", tmp_path / "audit")
+    assert leaks.code == 0 and leaks.json()["leaks"] == [], leaks.stdout
 
 
 def test_demo_prints_where_the_report_is(cli, tmp_path: Path) -> None:  # noqa: ANN001
