@@ -24,7 +24,7 @@ def serve(
         "ALPR_AUDIT_TOKEN the operator endpoints are off.")] = None,
     rate_limit: Annotated[float, typer.Option(
         "--rate-limit", metavar="N",
-        help="Requests per second allowed per client address (0 = no limit).")] = 1000.0,
+        help="Requests per second allowed per client address (0 = no limit).")] = 5000.0,
 ) -> None:
     """Serve the pages and the JSON API (/api, described at /openapi.json) until Ctrl-C.
 

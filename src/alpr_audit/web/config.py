@@ -32,8 +32,9 @@ class WebConfig:
     #: largest request body in bytes (uploads to the operator ingest included)
     max_body_bytes: int = 64 * 1024 * 1024
     #: requests per second per client address, and the burst allowed above it (0 = no limit)
-    rate_per_second: float = 1000.0
-    rate_burst: int = 2000
+    #: (generous: behind one loopback address every local client shares one bucket)
+    rate_per_second: float = 5000.0
+    rate_burst: int = 10000
     #: Host header names accepted (None: derived from ``host``; loopback binding accepts
     #: only loopback names, which stops DNS-rebinding pages from reading the API)
     allowed_hosts: tuple[str, ...] | None = None

@@ -36,6 +36,8 @@ from ..store import Store
 from ..store.store import CATALOG_FILE
 
 T = TypeVar("T")
+#: what :meth:`Snapshots.peek` returns when nothing is remembered
+MISSING = object()
 
 
 class _Generation:
@@ -45,7 +47,8 @@ class _Generation:
         self.root, self.path, self.stamp = root, path, stamp
         self.idle: queue.LifoQueue[Store] = queue.LifoQueue()
         #: answers computed on this copy (they cannot change until the next copy)
-        self.cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self.cache: OrderedDict[Hashable, tuple[Any, Callable[[Store], Any]]] = OrderedDict()
+        self.pending: dict[Hashable, threading.Event] = {}
         self.in_use = 0
         self.retired = False
         self.lock = threading.Lock()
@@ -78,6 +81,9 @@ class Snapshots:
                  cache_size: int = 512) -> None:
         self.root = Path(root).expanduser().resolve()
         self.cache_size = cache_size
+        #: answers computed again on a new copy before it is served
+        self.warm_keys = 64
+        self._refresh_lock = threading.Lock()
         self.refresh_seconds = refresh_seconds
         self.pool = pool
         self._dir = Path(tempfile.mkdtemp(prefix="alpr-audit-serve-"))
@@ -88,9 +94,9 @@ class Snapshots:
 
     # --- refreshing ----------------------------------------------------------------------
 
-    def _stamp(self) -> tuple[int, int] | None:
+    def _stamp(self, allow_wal: bool = False) -> tuple[int, int] | None:
         catalog = self.root / CATALOG_FILE
-        if Path(str(catalog) + ".wal").exists():
+        if not allow_wal and Path(str(catalog) + ".wal").exists():
             return None  # a writer is mid-way: its commits are not all in the main file
         try:
             st = catalog.stat()
@@ -100,34 +106,90 @@ class Snapshots:
                              "--store DIR pointing at an existing store") from None
         return st.st_size, st.st_mtime_ns
 
-    def refresh(self, force: bool = False) -> bool:
-        """Take a new copy when the catalog changed and is quiescent; True when one was taken."""
-        now = time.monotonic()
-        with self._lock:
-            if not force and self._current is not None and now - self._checked < self.refresh_seconds:
+    def refresh(self, force: bool = False, *, due: bool = False) -> bool:
+        """Take a new copy when the catalog changed and is quiescent; True when one was taken.
+
+        The answers remembered on the old copy are computed again on the new one before it
+        is served (the questions people are asking now), so a commit does not send every
+        client to the database at once; until then requests get the old state.
+        """
+        if not self._refresh_lock.acquire(blocking=force):
+            return False  # another thread is taking a copy
+        try:
+            now = time.monotonic()
+            with self._lock:
+                current = self._current
+                if (not force and not due and current is not None
+                        and now - self._checked < self.refresh_seconds):
+                    return False
+                self._checked = now
+            # the first copy may be taken while a writer works: the main file alone is the
+            # state of the last checkpoint, which is a committed state
+            stamp = self._stamp(allow_wal=current is None)
+            if stamp is None or (current is not None and stamp == current.stamp):
                 return False
-            self._checked = now
-            stamp = self._stamp()
-            if stamp is None or (self._current is not None and stamp == self._current.stamp):
+            gen = self._copy(stamp, first=current is None)
+            if gen is None:
                 return False
-            self._seq += 1
-            path = self._dir / f"catalog-{self._seq}.duckdb"
-            shutil.copyfile(self.root / CATALOG_FILE, path)
-            if self._stamp() != stamp:  # changed while copying: keep the old copy
-                path.unlink(missing_ok=True)
-                return False
-            gen = _Generation(self.root, path, stamp)
-            try:
-                gen.idle.put(gen.open_store())
-            except (duckdb.Error, StoreError):
-                path.unlink(missing_ok=True)
-                if self._current is None:
-                    raise
-                return False
-            old, self._current = self._current, gen
+            if current is not None:
+                self._warm(gen, current)
+            with self._lock:
+                old, self._current = self._current, gen
+        finally:
+            self._refresh_lock.release()
         if old is not None:
             self._retire(old)
         return True
+
+    def refresh_soon(self) -> None:
+        """Check for a new commit in a background thread when the check is due (requests
+        keep the copy they have meanwhile)."""
+        if self._current is None:
+            self.refresh(force=True)
+            return
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked < self.refresh_seconds or self._refresh_lock.locked():
+                return
+            self._checked = now  # one background check per interval
+        threading.Thread(target=self._refresh_quietly, daemon=True).start()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh(due=True)
+        except (OSError, duckdb.Error, StoreError):  # keep serving the copy we have
+            pass
+
+    def _copy(self, stamp: tuple[int, int], first: bool) -> _Generation | None:
+        with self._lock:
+            self._seq += 1
+            path = self._dir / f"catalog-{self._seq}.duckdb"
+        shutil.copyfile(self.root / CATALOG_FILE, path)
+        if self._stamp(allow_wal=first) != stamp:  # changed while copying: keep the old copy
+            path.unlink(missing_ok=True)
+            return None
+        gen = _Generation(self.root, path, stamp)
+        try:
+            gen.idle.put(gen.open_store())
+        except (duckdb.Error, StoreError):
+            path.unlink(missing_ok=True)
+            if first:
+                raise
+            return None
+        return gen
+
+    def _warm(self, gen: _Generation, old: _Generation) -> None:
+        with old.lock:
+            recent = list(old.cache.items())[-self.warm_keys:]
+        for key, (_, compute) in reversed(recent):
+            try:
+                with self._borrow_from(gen) as store:
+                    value = compute(store)
+            except Exception:  # noqa: BLE001 - asked again, the error reaches the client
+                continue
+            with gen.lock:
+                gen.cache[key] = (value, compute)
+                gen.cache.move_to_end(key, last=False)
 
     def _retire(self, gen: _Generation) -> None:
         with gen.lock:
@@ -142,33 +204,72 @@ class Snapshots:
     @contextmanager
     def store(self) -> Iterator[Store]:
         """A read-only store over the newest copy, for one request."""
+        self.refresh_soon()
         with self._borrow() as (_, store):
             yield store
 
     def cached(self, key: Hashable, compute: Callable[[Store], T]) -> T:
         """``compute(store)`` on the newest copy, remembered until the next copy replaces it
-        (the same question gets the same answer from the same committed state)."""
-        with self._borrow() as (gen, store):
-            with gen.lock:
-                if key in gen.cache:
-                    gen.cache.move_to_end(key)
-                    return gen.cache[key]  # type: ignore[no-any-return]
-            value = compute(store)
-            with gen.lock:
-                gen.cache[key] = value
-                while len(gen.cache) > self.cache_size:
-                    gen.cache.popitem(last=False)
-            return value
+        (the same question gets the same answer from the same committed state). Concurrent
+        askers of the same new question wait for one computation."""
+        self.refresh_soon()
+        for _ in range(2):
+            with self._borrow() as (gen, store):
+                with gen.lock:
+                    if key in gen.cache:
+                        gen.cache.move_to_end(key)
+                        return gen.cache[key][0]  # type: ignore[no-any-return]
+                    pending = gen.pending.get(key)
+                    if pending is None:
+                        gen.pending[key] = done = threading.Event()
+                if pending is None:
+                    try:
+                        value = compute(store)
+                        with gen.lock:
+                            gen.cache[key] = (value, compute)
+                            while len(gen.cache) > self.cache_size:
+                                gen.cache.popitem(last=False)
+                        return value
+                    finally:
+                        with gen.lock:
+                            gen.pending.pop(key, None)
+                        done.set()
+            pending.wait(60)  # outside the borrow: the store goes back to the pool
+        with self._borrow() as (_, store):  # the first asker failed: try it ourselves
+            return compute(store)
+
+    def peek(self, key: Hashable) -> Any:
+        """The remembered answer for ``key`` on the newest copy, or :data:`MISSING` (no
+        store is opened: an answer from memory costs no database work). When the catalog is
+        due for its change check, MISSING too: the caller's worker thread does the check."""
+        gen = self._current
+        if gen is None or time.monotonic() - self._checked >= self.refresh_seconds:
+            return MISSING
+        with gen.lock:
+            hit = gen.cache.get(key)
+        return MISSING if hit is None else hit[0]
+
+    @contextmanager
+    def _borrow_from(self, gen: _Generation) -> Iterator[Store]:
+        """A store of ``gen`` (a copy not yet served: no in-use accounting needed)."""
+        try:
+            store = gen.idle.get_nowait()
+        except queue.Empty:
+            store = gen.open_store()
+        try:
+            yield store
+        finally:
+            self._give_back(gen, store)
 
     @contextmanager
     def _borrow(self) -> Iterator[tuple[_Generation, Store]]:
         if self._current is None:
             self.refresh(force=True)
-        else:
-            self.refresh()
         with self._lock:
             gen = self._current
-            assert gen is not None
+            if gen is None:
+                raise StoreError("the store changed while the server read it",
+                                 path=str(self.root), hint="retry in a moment")
             with gen.lock:
                 gen.in_use += 1
         try:
