@@ -6,6 +6,7 @@ killed run leaves every finished file committed and the unfinished one without a
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import uuid
@@ -121,11 +122,26 @@ def ingest_paths(
         except Exception as exc:  # never let one file end the batch
             if debug:
                 raise
-            result = _failed(path, f"internal error while reading the file: {exc!r}",
-                             "re-run with --debug and report the traceback", None)
+            full = _disk_full(exc)
+            result = (_failed(path, full, f"free space where the store is ({store.root}) or "
+                              "use --store on a larger disk; the store is unchanged", None)
+                      if full else
+                      _failed(path, f"internal error while reading the file: {exc!r}",
+                              "re-run with --debug and report the traceback", None))
         progress.done(result)
         results.append(result)
     return results
+
+
+def _disk_full(exc: BaseException) -> str | None:
+    """A message when ``exc`` says the disk (or the process's file-size limit) is full."""
+    text = str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return f"the disk is full: {exc.strerror}"
+    for words in ("No space left on device", "File too large", "Disk quota exceeded"):
+        if words in text:
+            return f"the disk is full while writing the store: {words.lower()}"
+    return None
 
 
 def _failed(path: Path, message: str, hint: str | None, sha: str | None) -> IngestResult:
