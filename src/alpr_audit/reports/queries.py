@@ -79,14 +79,16 @@ def searches_by_org(s: ir.Table, tables: Tables) -> ir.Table:
 def searches_by_purpose(s: ir.Table, tables: Tables) -> ir.Table:
     from ..audit.reasons import purpose_table
 
-    p = purpose_table(s.select("reason")).select("reason", purpose="purpose_label")
-    out = p.group_by("purpose").aggregate(searches=p.count(), distinct_reasons=p.reason.nunique())
+    # reasons repeat (thousands of texts in millions of searches): count each text once,
+    # classify the distinct texts, then add up (NULL is a group of its own and gets its label)
+    per = s.group_by("reason").aggregate(n=s.count())
+    p = purpose_table(per).select("reason", "n", purpose="purpose_label")
+    out = p.group_by("purpose").aggregate(searches=p.n.sum(), distinct_reasons=p.reason.count())
     # the most common reason per label; ties go to the smaller text (deterministic everywhere)
     given = p.filter(p.reason.notnull())
-    per = given.group_by(["purpose", "reason"]).aggregate(n=given.count())
-    rank = ibis.row_number().over(group_by=per.purpose,
-                                  order_by=[ibis.desc(per.n), per.reason])
-    top = per.mutate(rk=rank).filter(lambda t: t.rk == 0).select(
+    rank = ibis.row_number().over(group_by=given.purpose,
+                                  order_by=[ibis.desc(given.n), given.reason])
+    top = given.mutate(rk=rank).filter(lambda t: t.rk == 0).select(
         top_purpose="purpose", most_common_reason="reason")
     out = out.left_join(top, out.purpose == top.top_purpose)
     out = _percent(out)
