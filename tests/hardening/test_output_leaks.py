@@ -66,22 +66,36 @@ def _command_exists(cli, *words: str) -> bool:  # noqa: ANN001
     return cli(*words, "--help").code == 0
 
 
+def _clean_copy(payload_outputs, tmp_path: Path) -> Path:  # noqa: ANN001
+    store = tmp_path / "store"  # commands may write to the store (keys, caches): a copy
+    shutil.copytree(payload_outputs.store, store)
+    return store
+
+
 def test_portal_output_leaks_nothing(payload_outputs, cli, tmp_path: Path) -> None:  # noqa: ANN001
     if not _command_exists(cli, "portal", "build"):
         pytest.skip("alpr-audit portal build has not landed yet (helper A)")
-    out = tmp_path / "portal"
-    res = cli("--store", payload_outputs.store, "portal", "build", "--out", out)
+    store, out = _clean_copy(payload_outputs, tmp_path), tmp_path / "out" / "portal"
+    res = cli("--store", store, "portal", "build", "--out", out)
     assert res.code == 0, res.stderr
-    with Store.open(payload_outputs.store, read_only=True) as store:
-        assert scan(store, out) == []
+    res = cli("--store", store, "--json", "doctor", "--leaks", tmp_path / "out")
+    assert res.code == 0 and res.json()["leaks"] == [], res.stdout
+    assert any(out.rglob("*.html"))
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "parquet"])
-def test_exports_leak_nothing(payload_outputs, cli, tmp_path: Path, kind: str) -> None:  # noqa: ANN001
-    if not _command_exists(cli, "export", kind):
-        pytest.skip(f"alpr-audit export {kind} has not landed yet (helper B)")
-    out = tmp_path / kind
-    res = cli("--store", payload_outputs.store, "export", kind, "--out", out)
+def test_exports_leak_nothing_by_default_and_names_when_released(
+        payload_outputs, cli, tmp_path: Path) -> None:  # noqa: ANN001
+    if not (_command_exists(cli, "export", "sqlite") and _command_exists(cli, "export", "parquet")):
+        pytest.skip("alpr-audit export sqlite|parquet has not landed yet (helper B)")
+    store = _clean_copy(payload_outputs, tmp_path)
+    default, released = tmp_path / "default", tmp_path / "released"
+    assert cli("--store", store, "export", "sqlite", "--out", default / "export.db").code == 0
+    assert cli("--store", store, "export", "parquet", "--out", default / "parquet").code == 0
+    res = cli("--store", store, "--json", "doctor", "--leaks", default)
+    assert res.code == 0 and res.json()["leaks"] == [], res.stdout
+    assert {p.suffix for p in default.rglob("*") if p.is_file()} >= {".db", ".parquet"}
+    res = cli("--store", store, "export", "parquet", "--out", released, "--release", "names")
     assert res.code == 0, res.stderr
-    with Store.open(payload_outputs.store, read_only=True) as store:
-        assert scan(store, out) == []
+    res = cli("--store", store, "--json", "doctor", "--leaks", released)
+    assert res.code == 1
+    assert "name" in {leak["kind"] for leak in res.json()["leaks"]}

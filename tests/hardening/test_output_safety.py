@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2
+import pytest
 from python_calamine import CalamineWorkbook
 
 import payload_world as W
@@ -90,3 +91,32 @@ def test_typst_markup_in_the_data_prints_as_written_and_never_runs(payload_outpu
     # the reasons of the purpose findings' evidence, in the report's detail tables
     for payload in ('#read("/etc/passwd")', "$x^2$", '#{panic("x")}', "<b>Police</b>"):
         assert payload in report.replace("\r", ""), payload
+
+
+def test_portal_html_shows_markup_in_the_data_as_text(payload_outputs, cli, tmp_path: Path) -> None:  # noqa: ANN001
+    """Cross-check of the portal's own escaping tests with this store's payloads."""
+    import shutil
+
+    import lxml.html
+
+    if cli("portal", "build", "--help").code != 0:
+        pytest.skip("alpr-audit portal build has not landed yet")
+    store = tmp_path / "store"
+    shutil.copytree(payload_outputs.store, store)
+    res = cli("--store", store, "portal", "build", "--out", tmp_path / "portal")
+    assert res.code == 0, res.stderr
+    pages = sorted((tmp_path / "portal").rglob("*.html"))
+    assert pages
+    shown = False
+    for page in pages:
+        root = lxml.html.fromstring(page.read_bytes())
+        for el in root.iter():
+            if not isinstance(el.tag, str):
+                continue
+            assert not any(a.lower().startswith("on") for a in el.attrib), (page.name, el.attrib)
+            if el.tag == "script":
+                assert "alert(" not in (el.text or ""), page.name
+            if el.tag == "b":
+                assert "Police" not in (el.text or ""), page.name  # the agency name's <b>
+        shown = shown or "<b>Police</b>" in root.text_content()
+    assert shown  # the agency's name, markup and all, is on a page as text
