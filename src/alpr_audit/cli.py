@@ -384,7 +384,7 @@ def _show_demo(stage: str, payload: Any) -> None:
 
 
 # Command groups in their own modules; imported here, after app and its helpers exist.
-from . import cli_audit, cli_doctor, cli_requests, cli_serve, cli_store  # noqa: F401
+from . import cli_audit, cli_doctor, cli_export, cli_portal, cli_requests, cli_serve, cli_store  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:
