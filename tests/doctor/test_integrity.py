@@ -169,3 +169,11 @@ def test_cli_json_is_the_report_and_exit_code_says_ok(cli, copy: Path) -> None: 
     assert res.code == 1 and res.json()["ok"] is False
     res = cli("--store", copy, "doctor")
     assert res.code == 1 and "rows_read" in res.stdout + res.stderr
+
+
+def test_other_commands_on_a_damaged_store_point_to_doctor(cli, copy: Path) -> None:  # noqa: ANN001
+    _delete_file(copy)
+    res = cli("--store", copy, "--json", "sources")
+    assert res.code != 0 and "Traceback" not in res.stderr
+    error = res.json()["error"]
+    assert "missing or unreadable" in error["message"] and "doctor" in error["hint"]

@@ -201,7 +201,14 @@ class Store:
                 body = layout.view_body(table.name, table.column_names, files, self.root)
             else:
                 body = f"SELECT {typed} WHERE false"
-            self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table.name}" AS {body}')
+            try:
+                self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table.name}" AS {body}')
+            except duckdb.IOException as exc:  # a registered file deleted or damaged by hand
+                raise StoreError(
+                    f"a file of the {table.name} table is missing or unreadable: "
+                    f"{str(exc).splitlines()[0]}", path=str(self.root),
+                    hint="run alpr-audit doctor to see what is damaged; restore the store "
+                    "folder from a backup, or re-ingest into a new --store") from exc
 
     # --- queries ---------------------------------------------------------------------------
 
