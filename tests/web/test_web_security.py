@@ -185,3 +185,25 @@ def test_csrf_double_submit(world_store) -> None:  # noqa: ANN001
         client.cookies.clear()
         # an API call with the bearer token needs no CSRF token
         assert client.post(url, json={"plate": "7ABC123"}, headers=AUTH).status_code == 200
+
+
+def test_static_files_are_served_with_the_headers(public: TestClient) -> None:
+    from alpr_audit.web import pages
+
+    css = sorted(p.name for p in pages.STATIC_DIR.glob("*.css"))
+    if not css:
+        pytest.skip("the pages ship no stylesheet")
+    r = public.get(f"/static/{css[0]}")
+    assert r.status_code == 200 and "text/css" in r.headers["content-type"]
+    check_headers(r)
+    # the same file reached by climbing out and back in is refused, not served
+    r = public.get(f"/static/..%2fstatic%2f{css[0]}")
+    assert r.status_code == 400
+
+
+def test_html_errors_for_browsers_json_for_the_api(public: TestClient) -> None:
+    html = public.get("/agencies/no-such-agency", headers={"accept": "text/html"})
+    assert html.status_code == 404
+    check_headers(html)
+    api = public.get("/api/agencies/no-such-agency", headers={"accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]["kind"] == "not_found"

@@ -15,6 +15,7 @@ connection), so a request costs no DuckDB open.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import shutil
@@ -84,6 +85,8 @@ class Snapshots:
         #: answers computed again on a new copy before it is served
         self.warm_keys = 64
         self._refresh_lock = threading.Lock()
+        self._closed = False
+        self._worker: threading.Thread | None = None
         self.refresh_seconds = refresh_seconds
         self.pool = pool
         self._dir = Path(tempfile.mkdtemp(prefix="alpr-audit-serve-"))
@@ -149,10 +152,12 @@ class Snapshots:
             return
         with self._lock:
             now = time.monotonic()
-            if now - self._checked < self.refresh_seconds or self._refresh_lock.locked():
+            if (self._closed or now - self._checked < self.refresh_seconds
+                    or self._refresh_lock.locked()):
                 return
             self._checked = now  # one background check per interval
-        threading.Thread(target=self._refresh_quietly, daemon=True).start()
+            self._worker = threading.Thread(target=self._refresh_quietly, daemon=True)
+            self._worker.start()
 
     def _refresh_quietly(self) -> None:
         try:
@@ -300,11 +305,20 @@ class Snapshots:
             gen.idle.put(store)
 
     def close(self) -> None:
-        """Close every pooled store and delete the copies."""
+        """Close every pooled store and delete the copies (after a running refresh ends:
+        a thread killed inside DuckDB at exit would abort the process)."""
+        with self._lock:
+            self._closed = True
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout=60)
         with self._lock:
             gen, self._current = self._current, None
         if gen is not None:
             gen.close_idle()
+        # query-layer objects (Ibis backends) may still hold DuckDB handles of the copies;
+        # freed now, not by the interpreter's teardown (where DuckDB aborts the process)
+        gc.collect()
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
