@@ -374,6 +374,9 @@ def _show_demo(stage: str, payload: Any) -> None:
         out.print(f"[bold]4. audit report[/bold] (pseudonymised) in {payload.dir}:")
         for p in (payload.pdf_path, payload.xlsx_path, payload.csv_path):
             out.print(f"   {p}")
+    elif stage == "portal":
+        out.print(f"[bold]5. transparency portal[/bold] ({payload.agencies} agencies): "
+                  f"open {payload.index.resolve().as_uri()}")
     elif stage == "store":
         out.print(f"\n[bold]explore it:[/bold] alpr-audit --store {payload} audit --list-rules")
         out.print(f"            alpr-audit --store {payload} sql \"SELECT rule_id, subject, "

@@ -41,14 +41,16 @@ def run_demo(
     show: Callable[[str, Any], None] | None = None,
     out_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Synthesize a world of two agencies, ingest it, report on it, audit it.
+    """Synthesize a world of two agencies, ingest it, report on it, audit it, build the portal.
 
     ``store_dir`` None → a new folder under the temp dir; the audit report goes to ``out_dir``
-    (default: next to the store). ``show(stage, payload)`` is called as each step finishes, so
-    people see progress; the returned dict holds everything (the ``demo --json`` output).
+    (default: next to the store), the transparency portal to ``out_dir/portal``.
+    ``show(stage, payload)`` is called as each step finishes, so people see progress; the
+    returned dict holds everything (the ``demo --json`` output).
     """
     from .audit.engine import run_audit
     from .audit.report import write_audit_report
+    from .portal.build import build_portal
     from .synth.world import write_world
 
     show = show or (lambda stage, payload: None)
@@ -74,6 +76,8 @@ def run_demo(
         show("audit", audit)
         report = write_audit_report(store, out_dir, run_id=audit.run_id, overwrite=True)
         show("report_files", report)
+        portal = build_portal(store, out_dir / "portal")
+        show("portal", portal)
     show("store", store_path)
     return {
         "store": str(store_path),
@@ -82,4 +86,5 @@ def run_demo(
         "reports": reports,
         "audit": audit.to_json(),
         "audit_report": report.to_json(),
+        "portal": portal.to_json(),
     }
