@@ -22,6 +22,7 @@ from .. import __version__
 from ..errors import AlprAuditError, StoreError
 from . import api, api_operator
 from .config import WebConfig
+from .response_cache import ResponseCache
 from .security import SecurityMiddleware
 from .snapshot import Snapshots
 
@@ -75,6 +76,7 @@ def create_app(config: WebConfig) -> FastAPI:
 
             app.mount("/static", StaticFiles(directory=static_dir), name="static")
     _install_error_handlers(app, pages)
+    app.add_middleware(ResponseCache, snapshots=snapshots)  # inside: refusals never cached
     app.add_middleware(SecurityMiddleware, config=config)
     return app
 
@@ -101,7 +103,7 @@ def _install_error_handlers(app: FastAPI, pages: Any) -> None:
             log.warning("store error: %s", exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         # a store path in an error would tell a public visitor about the server's disks
-        message = "the store cannot be read right now" if status == 503 else exc.message
+        message = "the store cannot be opened right now" if status == 503 else exc.message
         return error_response(request, status, exc.kind, message, hint=exc.hint,
                               locator=exc.locator, pages=pages, headers=headers)
 

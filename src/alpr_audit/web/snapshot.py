@@ -48,7 +48,7 @@ class _Generation:
         self.root, self.path, self.stamp = root, path, stamp
         self.idle: queue.LifoQueue[Store] = queue.LifoQueue()
         #: answers computed on this copy (they cannot change until the next copy)
-        self.cache: OrderedDict[Hashable, tuple[Any, Callable[[Store], Any]]] = OrderedDict()
+        self.cache: OrderedDict[Hashable, tuple[Any, Callable[[Store], Any] | None]] = OrderedDict()
         self.pending: dict[Hashable, threading.Event] = {}
         self.in_use = 0
         self.retired = False
@@ -187,6 +187,8 @@ class Snapshots:
         with old.lock:
             recent = list(old.cache.items())[-self.warm_keys:]
         for key, (_, compute) in reversed(recent):
+            if compute is None:
+                continue
             try:
                 with self._borrow_from(gen) as store:
                     value = compute(store)
@@ -253,6 +255,18 @@ class Snapshots:
         with gen.lock:
             hit = gen.cache.get(key)
         return MISSING if hit is None else hit[0]
+
+    def generation(self) -> _Generation | None:
+        """The copy being served now (for :meth:`remember`)."""
+        return self._current
+
+    def remember(self, gen: _Generation, key: Hashable, value: Any) -> None:
+        """Keep ``value`` for ``key`` on the copy ``gen`` it was computed from (not warmed
+        on the next copy: there is no function to compute it again)."""
+        with gen.lock:
+            gen.cache[key] = (value, None)
+            while len(gen.cache) > self.cache_size:
+                gen.cache.popitem(last=False)
 
     @contextmanager
     def _borrow_from(self, gen: _Generation) -> Iterator[Store]:
