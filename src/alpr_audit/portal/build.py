@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import UsageError
 from ..store import Store
 from . import charts as ch
-from .data import gather
+from .data import gather, problem_kinds
 from .render import Links, render
 from .sharing_graph import sharing_svg
 
@@ -30,6 +30,10 @@ MARKER = ".alpr-audit-portal"
 STATIC = ("portal.css",)
 #: vl-convert renders in native code; two workers keep both cores of a small machine busy.
 CHART_WORKERS = 2
+#: Findings listed one by one on a page (most serious first); every finding is counted in the
+#: summary by kind, and all of them are in the audit report and the live findings browser.
+#: Ten thousand vague-purpose findings would make a page no one reads and no phone loads.
+LIST_FINDINGS = 60
 
 
 @dataclass
@@ -119,6 +123,7 @@ def agency_context(data: dict[str, Any], page: dict[str, Any], render_charts: bo
                    ) -> dict[str, Any]:
     """Template context of one agency page (shared with the live app)."""
     return {"a": page, "run": data["run"], "generated_on": data["generated_on"],
+            "listed": page["findings"][:LIST_FINDINGS],
             "charts": ch.agency_charts(page, render_charts),
             "graph": sharing_svg(page["name"], page["sharing"]),
             "pages": {p["agency_id"] for p in data["agencies"]}}
@@ -152,8 +157,9 @@ def _write(root: Path, data: dict[str, Any], tick: Callable[[str, int, int], Non
     page_file(root / "index.html", render("index.html", top, agencies=pages, run=data["run"],
                                           generated_on=data["generated_on"]))
     findings = all_findings(data)
-    page_file(root / "findings.html", render("findings.html", top, findings=findings,
-                                             run=data["run"], generated_on=data["generated_on"]))
+    page_file(root / "findings.html", render(
+        "findings.html", top, findings=findings[:LIST_FINDINGS * 5], total=len(findings),
+        kinds=problem_kinds(findings), run=data["run"], generated_on=data["generated_on"]))
     deep = Links(live=False, depth=1)
     n_charts = 0
 

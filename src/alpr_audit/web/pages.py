@@ -25,6 +25,8 @@ router = APIRouter(include_in_schema=False)
 #: Served under /static by the app (helper B's ``create_app`` mounts it).
 STATIC_DIR = static_dir()
 LINKS = Links(live=True)
+#: Findings one findings page lists (the filters narrow a large audit down to them).
+LIST_LIVE = 500
 
 
 def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -87,7 +89,8 @@ def findings(request: Request, agency: str | None = Query(None), rule: str | Non
         rows = api_data.findings(store, **filters)
     data = _data(request)
     everything = [f for p in data["agencies"] for f in p["findings"]]
-    return _html("findings.html", findings=rows, total=len(everything), run=data["run"],
+    # a page of the most serious matches; the filters narrow the rest down
+    return _html("findings.html", findings=rows[:LIST_LIVE], total=len(rows), run=data["run"],
                  filters=filters, generated_on=data["generated_on"],
                  agency_options=[{"agency_id": p["agency_id"], "name": p["name"]}
                                  for p in data["agencies"]],
