@@ -89,7 +89,8 @@ def environment() -> Environment:
     """The environment: packaged templates, autoescape ON for every template."""
     env = Environment(loader=PackageLoader("alpr_audit.portal", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      extensions=["jinja2.ext.do"])
     env.filters.update(num=_num, date=_date,
                        severity=lambda s: SEVERITY_LABELS.get(s, s),
                        purpose=lambda s: PURPOSE_LABELS.get(s, s),
