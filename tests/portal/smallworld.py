@@ -58,7 +58,7 @@ def build(root: Path) -> Store:
         log_kind="org_audit")]), evil)
     share = [dict(publisher_agency_id=pub, partner_agency_id=p, partner_name_raw=p,
                   direction=d, data_kind="detections", status="active",
-                  observed_on=date(2025, 3, 31))
+                  observed_on=date(2025, 3, 31), flags=["NVLS"] if p == reno else None)
              for p, d in ((reno, "out"), (dhs, "out"), (local, "out"), (evil, "out"),
                           (local, "in"))]
     _own(store, put_rows(store, "sharing", share), pub)

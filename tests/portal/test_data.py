@@ -47,7 +47,8 @@ def test_sharing_partners_are_flagged_and_listed_first(small_store) -> None:  # 
     page = _page(gather(small_store), "Mapleton CA PD")
     out = page["sharing"]["out"]
     assert [p["partner"] for p in out][:2] == ["Reno NV PD", "US Department of Homeland Security"]
-    assert out[0]["flags"] == ["out of state"] and "federal" in out[1]["flags"]
+    # the registry decides "out of state"; the source's own marker is kept as written
+    assert out[0]["flags"] == ["out of state", "NVLS"] and "federal" in out[1]["flags"]
     assert (page["out_of_state"], page["federal"]) == (2, 1)
     assert [p["partner"] for p in page["sharing"]["in"]] == ["Loma Verde CA PD"]
     assert not page["sharing"]["in"][0]["flags"]

@@ -192,7 +192,8 @@ def sharing(store: Store, ids: list[str], states: dict[str, str | None]
                coalesce(p.is_federal, false) AS is_federal,
                coalesce(p.is_private, false) AS is_private,
                string_agg(DISTINCT s.data_kind, ', ' ORDER BY s.data_kind) AS data_kinds,
-               arg_max(s.status, s.observed_on) AS status, max(s.observed_on) AS last_observed
+               arg_max(s.status, s.observed_on) AS status, max(s.observed_on) AS last_observed,
+               list_distinct(flatten(list(coalesce(s.flags, []::VARCHAR[])))) AS source_flags
         FROM sharing s LEFT JOIN agencies p ON p.agency_id = s.partner_agency_id
         WHERE s.publisher_agency_id IN (SELECT unnest($1::VARCHAR[]))
         GROUP BY ALL ORDER BY agency_id, s.direction, partner""", [ids])
@@ -210,6 +211,8 @@ def sharing(store: Store, ids: list[str], states: dict[str, str | None]
             flags.append("private")
         if not r["partner_agency_id"]:
             flags.append("unidentified")
+        # markers the source itself wrote (Flock's "federal", "NVLS" …), kept as written
+        flags += [f for f in (r.pop("source_flags") or []) if f and f.lower() not in flags]
         r["flags"] = flags
         r["active"] = (r["status"] or "active") in ("active", "")
         out[aid]["out" if r["direction"] == "out" else "in"].append(r)
