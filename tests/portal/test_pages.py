@@ -78,3 +78,27 @@ def test_errors_are_pages_for_browsers_and_json_for_scripts(client) -> None:  # 
     assert client.get("/agencies/nope").json()["error"]["kind"] == "not_found"
     r = client.get("/findings?since=soon", headers=HTML)
     assert r.status_code == 400 and "is not a date" in r.text
+
+
+def test_request_tracking_pages(tmp_path: Path) -> None:
+    """A real request thread imported, then listed and shown with items and deadlines."""
+    from fastapi.testclient import TestClient
+
+    from alpr_audit.requests.tracking import import_request
+    from alpr_audit.store import Store
+    from alpr_audit.web.app import create_app
+    from alpr_audit.web.config import WebConfig
+
+    thread = (Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "requests"
+              / "muckrock_lapd-25-2170_alpr-audits.txt")
+    if not thread.exists():
+        pytest.skip("shared fixture requests/muckrock_lapd-25-2170_alpr-audits.txt not present")
+    with Store.open(tmp_path / "store") as store:
+        req = import_request(store, thread)
+    with TestClient(create_app(WebConfig(store_path=tmp_path / "store")),
+                    base_url="http://127.0.0.1") as c:
+        listing = c.get("/requests").text
+        assert f'href="/requests/{req.request_id}"' in listing
+        page = c.get(f"/requests/{req.request_id}").text
+        assert "Response due" in page and "What was asked" in page
+        assert len(re.findall(r'<tr><th scope="row">', page)) == len(req.items) > 0
