@@ -116,3 +116,11 @@ def test_a_folder_that_is_not_a_portal_is_never_replaced(small_store, tmp_path: 
     with pytest.raises(UsageError, match="not a portal"):
         build_portal(small_store, tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_an_empty_store_builds_a_site_that_says_what_to_do(store, tmp_path: Path) -> None:  # noqa: ANN001
+    result = build_portal(store, tmp_path / "site")
+    assert result.agencies == 0 and result.findings == 0
+    text = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "No agency's records are in the store yet" in text
+    assert "No audit has been run yet" in (tmp_path / "site" / "findings.html").read_text()
