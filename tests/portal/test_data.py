@@ -86,3 +86,11 @@ def test_sources_carry_hash_and_period(small_store) -> None:  # noqa: ANN001
 def test_only_named_agencies(small_store) -> None:  # noqa: ANN001
     data = gather(small_store, ["Mapleton CA PD"])
     assert [p["agency_id"] for p in data["agencies"]] == ["mapleton-ca-pd"]
+
+
+def test_agencies_are_listed_by_name_with_numbers_in_order() -> None:
+    from alpr_audit.portal.data import _natural
+
+    names = ["Town 10 CA PD", "Town 2 CA PD", "apple CA PD", "Town 1 CA PD"]
+    assert sorted(names, key=_natural) == ["apple CA PD", "Town 1 CA PD", "Town 2 CA PD",
+                                           "Town 10 CA PD"]

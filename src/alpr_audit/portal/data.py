@@ -10,6 +10,7 @@ purpose label (the classifier of :mod:`alpr_audit.audit.reasons`); findings come
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from pathlib import PurePath
 from typing import Any
@@ -358,5 +359,11 @@ def gather(store: Store, agencies: list[str] | None = None,
             "policy": pol.get(aid, []), "findings": fs, "findings_by_severity": by_sev,
             "sources": srcs.get(aid, []),
         })
+    pages.sort(key=lambda p: _natural(p["name"]))
     return {"generated_on": (today or dt.date.today()).isoformat(), "run": run,
             "agencies": pages}
+
+
+def _natural(name: str | None) -> list[Any]:
+    """Sort key reading numbers as numbers: "Town 2" before "Town 10"."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name or "")]
