@@ -23,9 +23,7 @@ import hashlib
 import json
 import os
 import re
-import resource
 import subprocess
-import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,8 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus import CASES, Case
+from limited import cli_command
 
-PYTHON = sys.executable
 #: Per file; a group of n files gets GROUP_BASE_S + n * PER_FILE_S.
 TIME_LIMIT_S = 60
 GROUP_BASE_S, PER_FILE_S = 30, 10
@@ -48,11 +46,6 @@ CONTRACT_KEYS = {"path", "sha256", "format", "status", "source_id", "rows_read",
                  "rows_rejected", "rows_duplicate", "message"}
 
 BY_ID = {c.id: c for c in CASES}
-
-
-def _limits() -> None:  # runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 @dataclass
@@ -79,10 +72,9 @@ def _run_cli(store: Path, paths: list[Path], cwd: Path, timeout: float) -> tuple
     start = time.monotonic()
     try:
         proc = subprocess.run(
-            [PYTHON, "-m", "alpr_audit", "--store", str(store), "--json", "ingest",
-             *map(str, paths)],
-            cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout,
-            preexec_fn=_limits, env=env)
+            cli_command("--store", str(store), "--json", "ingest", *map(str, paths),
+                        address_space=MEMORY_LIMIT),
+            cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout, env=env)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
         err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr

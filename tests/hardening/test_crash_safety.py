@@ -25,10 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import resource
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -46,6 +44,7 @@ from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv
 from crash_points import (KillPoint, any_file, cli_args, folder_texts, latest_findings,
                           run_and_kill, store_state)
+from limited import cli_command
 
 AGENCY = "Mapleton CA PD"
 ROWS = 4_000
@@ -194,13 +193,10 @@ def test_enough_kills_landed_while_the_commands_ran() -> None:
 
 def _ingest_limited(store: Path, files: list[Path], fsize: int | None = None,
                     ) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        if fsize is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     return subprocess.run(
-        [sys.executable, "-m", "alpr_audit", "--store", str(store), "--json", "ingest",
-         *map(str, files), "--agency", AGENCY],
-        capture_output=True, text=True, timeout=300, preexec_fn=limit)
+        cli_command("--store", str(store), "--json", "ingest", *map(str, files),
+                    "--agency", AGENCY, file_size=fsize),
+        capture_output=True, text=True, timeout=300)
 
 
 def _fails_clearly_and_leaves_the_store_as_it_was(proc: subprocess.CompletedProcess[str],
