@@ -90,7 +90,8 @@ def findings(request: Request, agency: str | None = Query(None), rule: str | Non
     data = _data(request)
     everything = [f for p in data["agencies"] for f in p["findings"]]
     # a page of the most serious matches; the filters narrow the rest down
-    return _html("findings.html", findings=rows[:LIST_LIVE], total=len(rows), run=data["run"],
+    return _html("findings.html", findings=rows[:LIST_LIVE], total=len(rows),
+                 all_count=len(everything), run=data["run"],
                  filters=filters, generated_on=data["generated_on"],
                  agency_options=[{"agency_id": p["agency_id"], "name": p["name"]}
                                  for p in data["agencies"]],
