@@ -224,7 +224,7 @@ def test_numbers_are_values(n: int) -> None:
     assert cell_state(str(n)) == "value"
 
 
-# --- known defects (cells.py is a shared file: the fixes are proposed, not made) -------------
+# --- defects found by these properties (the integer ones are fixed in cells.py) ---------------
 
 @pytest.mark.xfail(strict=True, reason="cells.py: aa_ts_t accepts years outside 1..9999 and "
                    "the wrapper then returns DuckDB's text ('0001-01-01 (BC) 00:00:00'); fix: "
@@ -234,17 +234,11 @@ def test_out_of_range_years_are_not_timestamps(text: str) -> None:
     assert parse_timestamp(text) is None
 
 
-@pytest.mark.xfail(strict=True, reason="cells.py: aa_int_t's fast path TRY_CAST(t AS BIGINT) "
-                   "accepts hex and underscores; fix: only when regexp_full_match(t, "
-                   "'[+-]?[0-9]+')")
 @pytest.mark.parametrize("text", ["0x10", "1_000", "0b101"])
 def test_hex_and_underscore_literals_are_not_counts(text: str) -> None:
     assert parse_int(text) is None
 
 
-@pytest.mark.xfail(strict=True, reason="cells.py: aa_int_t drops every ',' and ' ' before "
-                   "parsing, so a list '1,2,3' reads as 123; fix: accept separators only in "
-                   r"groups of three ('[+-]?[0-9]{1,3}([, ][0-9]{3})+(\.0*)?')")
 @pytest.mark.parametrize("text", ["1,2,3", "12,34", "1 2 3 4", "1,0000"])
 def test_badly_grouped_numbers_are_not_counts(text: str) -> None:
     assert parse_int(text) is None

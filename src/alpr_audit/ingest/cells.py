@@ -123,10 +123,14 @@ def macro_sql() -> list[str]:
         "AND TRY_CAST(s AS DOUBLE) = floor(TRY_CAST(s AS DOUBLE)) "
         "AND abs(TRY_CAST(s AS DOUBLE)) < 9007199254740992 THEN TRY_CAST(TRY_CAST(s AS DOUBLE) AS BIGINT) "
         "END",
+        # Separators only in groups of three ('1,2,3' is a list, not 123); the plain cast
+        # only on digits (DuckDB's cast also reads '0x10', '0b101' and '1_000').
         "CREATE OR REPLACE TEMP MACRO aa_int_t(t) AS CASE "
-        "WHEN contains(t, '.') OR contains(t, ',') OR contains(t, ' ') OR contains(t, 'e') "
-        "OR contains(t, 'E') THEN aa_int_sep(replace(replace(t, ',', ''), ' ', '')) "
-        "ELSE TRY_CAST(t AS BIGINT) END",
+        "WHEN contains(t, ',') OR contains(t, ' ') THEN CASE WHEN "
+        r"regexp_full_match(t, '[+-]?[0-9]{1,3}([, ][0-9]{3})+(\.0*)?') "
+        "THEN aa_int_sep(replace(replace(t, ',', ''), ' ', '')) END "
+        "WHEN contains(t, '.') OR contains(t, 'e') OR contains(t, 'E') THEN aa_int_sep(t) "
+        "WHEN regexp_full_match(t, '[+-]?[0-9]+') THEN TRY_CAST(t AS BIGINT) END",
         # timestamps to naive UTC
         "CREATE OR REPLACE TEMP MACRO aa_excel_serial(x) AS CASE "
         r"WHEN regexp_full_match(x, '\d{5}(\.\d+)?') AND TRY_CAST(x AS DOUBLE) "
