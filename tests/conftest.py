@@ -11,15 +11,7 @@ import pytest
 
 from alpr_audit.store import Store
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-
-
-def fixture_file(relpath: str) -> Path:
-    """A shared fixture file, or skip the test with the reason when it is absent."""
-    path = FIXTURES / relpath
-    if not path.exists():
-        pytest.skip(f"shared fixture {relpath} not present (tests read ../shared/fixtures)")
-    return path
+from fixturekit import FIXTURES, fixture_file, write_csv  # noqa: F401,E402  (re-exported)
 
 
 @pytest.fixture
@@ -55,16 +47,3 @@ def cli(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
         return CliResult(code, captured.out, captured.err)
 
     return run
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    """Write a CSV with every field quoted (as Flock exports do)."""
-    import csv
-
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-

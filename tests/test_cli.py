@@ -7,7 +7,7 @@ from pathlib import Path
 from alpr_audit.ingest.pipeline import ingest_paths
 from alpr_audit.reports import REPORTS, run_report
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 KEYS = {"path", "sha256", "format", "status", "source_id", "rows_read", "rows_loaded",
         "rows_rejected", "rows_duplicate", "message"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_csv
+from fixturekit import write_csv
 
 HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Time Frame", "License Plate",
           "Reason", "Case #", "Filters", "Search Time", "Search Type"]

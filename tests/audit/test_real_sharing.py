@@ -8,7 +8,7 @@ from alpr_audit.audit.engine import run_audit
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
 
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 _ACCUSE = {"sharing.out_of_state", "sharing.federal", "sharing.private"}
 

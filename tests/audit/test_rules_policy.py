@@ -15,7 +15,7 @@ from alpr_audit.errors import UsageError
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
 
-from conftest import fixture_file
+from fixturekit import fixture_file
 from rowkit import put_agency, put_rows
 
 #: A policy addressing every element, one card per portal text column.

@@ -543,7 +543,7 @@ def junk_cases() -> list[Case]:
 
 def _fixture(relpath: str) -> Build:
     def build(d: Path) -> Path:
-        from conftest import fixture_file  # skips the case when the fixture is absent
+        from fixturekit import fixture_file  # skips the case when the fixture is absent
 
         src = fixture_file(relpath)
         path = d / src.name

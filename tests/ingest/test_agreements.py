@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 from alpr_audit.errors import IngestError
 from alpr_audit.ingest.agreements import AgreementsImporter

@@ -11,7 +11,7 @@ from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.registry import detect
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 
 def test_content_decides_not_the_file_name(store: Store, tmp_path: Path) -> None:

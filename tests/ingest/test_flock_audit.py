@@ -9,7 +9,7 @@ import xlsxwriter
 
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 HEADER = ["ID", "Name", "Org Name", "Total Networks Searched", "Time Frame", "License Plate",
           "Reason", "Case #", "Filters", "Search Time", "Search Type"]

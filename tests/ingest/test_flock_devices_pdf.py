@@ -12,7 +12,7 @@ from alpr_audit.ingest import pdftext
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.flock.devices_pdf import FlockDevicesPdfImporter
 from alpr_audit.store import Store
-from conftest import fixture_file
+from fixturekit import fixture_file
 from pdf_builder import write_pdf
 
 IRVINE = "flock/irvine-pd_flock-devices-sharing_2022.pdf"

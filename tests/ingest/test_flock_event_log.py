@@ -14,7 +14,7 @@ from alpr_audit.errors import IngestError
 from alpr_audit.ingest.flock.event_log import FlockEventLogImporter, parse_details, resolve_times
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 RIVERSIDE = "flock/riverside-so_flock-event-log_cpra-c001586.xlsx"
 HEADER = ["Timestamp", "User", "Event Type", "Entity Type", "Entity Details"]

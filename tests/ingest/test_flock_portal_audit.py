@@ -9,7 +9,7 @@ import pytest
 
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 
 def test_eugene_release_loads_every_row_with_utc_times(store: Store) -> None:

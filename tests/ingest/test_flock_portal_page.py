@@ -18,7 +18,7 @@ from alpr_audit.ingest.flock.portal_parse import classify_label, parse_count, pa
     split_names
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store import Store
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 PAGE = [FlockPortalPageImporter()]
 

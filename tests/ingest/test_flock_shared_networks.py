@@ -21,7 +21,7 @@ from alpr_audit.ingest.flock.shared_networks import (
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 OCSD = "flock/ocsd_flock-shared-networks_2025-12.xlsx"
 SHEET = "SharedNetworks_2025_December_30"

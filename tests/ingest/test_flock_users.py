@@ -14,7 +14,7 @@ from alpr_audit.ingest.flock.users import FlockUsersImporter
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 HEADER = ["First Name", "Last Name", "Email", "Phone", "Title", "Role", "Identity Provider",
           "User Mgmt", "Search", "Hotlist Tool", "Last Login"]

@@ -14,7 +14,7 @@ from alpr_audit.ingest.mapped import MappedImporter
 from alpr_audit.ingest.mapping import load_mapping
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
-from conftest import write_csv
+from fixturekit import write_csv
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "mappings"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from conftest import FIXTURES, fixture_file, write_csv
+from fixturekit import FIXTURES, fixture_file, write_csv
 
 from alpr_audit.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest.agreements import AgreementsImporter

@@ -22,7 +22,7 @@ from alpr_audit.ingest.response_workbook import ResponseWorkbookImporter
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv, write_audit_xlsx
 from alpr_audit.synth.response_workbook import VARIANTS, write_response_workbook
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 ROWS = 3000
 

@@ -14,7 +14,7 @@ from alpr_audit.ingest.vigilant.dashboard_rows import BASIS_AGENCY, BASIS_SYSTEM
 from alpr_audit.ingest.vigilant.detection_report import VigilantDetectionReportImporter
 from alpr_audit.ingest.vigilant.hit_ratio import VigilantHitRatioImporter
 from alpr_audit.store import Store
-from conftest import fixture_file
+from fixturekit import fixture_file
 from test_vigilant_hit_ratio import IMPORTERS, Item, footer, scanned_page, write_pdf
 
 OCSD_SYSTEMS = [  # as printed, in report order (pages 1 and 2)

@@ -18,7 +18,7 @@ from alpr_audit.ingest.vigilant.dashboard_rows import BASIS_HIT_RATIO, hit_ratio
 from alpr_audit.ingest.vigilant.detection_report import VigilantDetectionReportImporter
 from alpr_audit.ingest.vigilant.hit_ratio import VigilantHitRatioImporter
 from alpr_audit.store import Store
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 IMPORTERS = [VigilantHitRatioImporter(), VigilantDetectionReportImporter()]
 Item = tuple[float, float, str]  # x, y from the top (points), text

@@ -15,7 +15,7 @@ from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.vigilant.sharing_report import VigilantSharingReportImporter
 from alpr_audit.store import Store
-from conftest import fixture_file
+from fixturekit import fixture_file
 from pdf_builder import write_pdf
 
 OCSD = "vigilant/ocsd_agency-data-sharing-report_2025-03-11.pdf"

@@ -13,7 +13,7 @@ from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.vigilant.users import VigilantUsersImporter, person_like, sheet_agency
 from alpr_audit.store import Store
-from conftest import fixture_file, write_csv
+from fixturekit import fixture_file, write_csv
 
 OCSD = "vigilant/ocsd_vehiclemanager-users.xlsx"
 SHEET = "Orange County Sheriffs Departme"

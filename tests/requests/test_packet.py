@@ -28,7 +28,7 @@ from alpr_audit.requests.model import RecordsRequest, RequestItem
 from alpr_audit.requests.packet import PacketResult, write_packet
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 OCSD = "Orange County Sheriff's Department"
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)"]

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 from alpr_audit.requests.model import COMMUNICATION_KINDS, ITEM_KINDS
 from alpr_audit.requests.parse import parse_request

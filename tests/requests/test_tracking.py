@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 from alpr_audit.errors import UsageError
 from alpr_audit.requests import tracking

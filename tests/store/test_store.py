@@ -17,7 +17,7 @@ from alpr_audit.ingest import commit
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.schema import SCHEMA_VERSION
 from alpr_audit.store import Store
-from conftest import fixture_file
+from fixturekit import fixture_file
 
 
 def snapshot(store: Store) -> dict[str, object]:
