@@ -163,7 +163,7 @@ class AgencyRowsImporter(TabularImporter):
         if "_agency" not in cols:
             return ctx.publisher, {"publisher_source": "--agency" if ctx.publisher else None}
         rows = ctx.con.execute(f"""
-            SELECT arg_max(_agency, n) AS name, sum(n) AS rows FROM (
+            SELECT first(_agency ORDER BY n DESC, _agency) AS name, sum(n) AS rows FROM (
               SELECT _agency, lower(regexp_replace(_agency, '\\s+', ' ', 'g')) AS k, count(*) AS n
               FROM {stage} WHERE _reject IS NULL AND _agency IS NOT NULL GROUP BY ALL)
             GROUP BY k ORDER BY rows DESC, name LIMIT 6""").fetchall()
