@@ -30,6 +30,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _measure import measure  # noqa: E402
+from _benchstore import register  # noqa: E402
 
 from alpr_audit.store.store import Store  # noqa: E402
 
@@ -40,18 +41,6 @@ _REASONS = [
     "protest", "No Kings rally", "24-118822", "catalytic converter theft", "dui hit and run",
     "vandalism", "shots fired", "stolen plates", "warrant service", "kidnapping", "fraud", "arson",
 ]
-
-
-def _register(con: duckdb.DuckDBPyConnection, store: Store, table: str, select: str) -> int:
-    rel = f"tables/{table}/bench_{table}.parquet"
-    (store.root / rel).parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({select}) TO '{store.root / rel}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
-    n = con.execute(f"SELECT count(*) FROM '{store.root / rel}'").fetchone()[0]
-    store.con.execute("INSERT INTO table_files VALUES (?, ?, ?, ?)", [table, f"bench_{table}", rel, n])
-    store.con.execute("INSERT INTO sources (source_id, path, sha256, format, status, rows_read, "
-                      "rows_loaded) VALUES (?, ?, ?, 'benchmark', 'ingested', ?, ?)",
-                      [f"bench_{table}", f"/bench/{table}.csv", f"bench_{table}", n, n])
-    return n
 
 
 def build_store(root: Path, searches: int, detections: int) -> dict[str, int]:
@@ -67,7 +56,7 @@ def build_store(root: Path, searches: int, detections: int) -> dict[str, int]:
         store.con.execute("INSERT INTO agencies VALUES (?, ?, ?, 'local', false, false, false, [?])",
                           [aid, name, st, name])
     counts = {}
-    counts["searches"] = _register(con, store, "searches", f"""
+    counts["searches"] = register(con, store, "searches", f"""
         SELECT 'bench_searches' AS source_id, 'row ' || (i + 2) AS locator,
           'mapleton-ca-pd' AS publisher_agency_id,
           -- a user belongs to one organisation: user u searches as org u % 56
@@ -86,7 +75,7 @@ def build_store(root: Path, searches: int, detections: int) -> dict[str, int]:
           NULL::VARCHAR AS filters, NULL::VARCHAR AS text_prompt, NULL::VARCHAR AS moderation, []::VARCHAR[] AS redacted,
           'network_audit' AS log_kind, hash(i)::UBIGINT AS natural_key, 0 AS occurrence
         FROM range({searches}) t(i)""")
-    counts["detections"] = _register(con, store, "detections", f"""
+    counts["detections"] = register(con, store, "detections", f"""
         SELECT 'bench_detections' AS source_id, 'row ' || (i + 2) AS locator,
           'mapleton-ca-pd' AS agency_id, i::VARCHAR AS detection_id,
           'cam' || (i % 400) AS device_id, md5((hash(i * 11) % 5000000)::VARCHAR)[:16] AS plate_token,
@@ -95,13 +84,13 @@ def build_store(root: Path, searches: int, detections: int) -> dict[str, int]:
           34.0 + (i % 1000) / 10000.0 AS lat, -118.0 - (i % 1000) / 10000.0 AS lon,
           hash(i)::UBIGINT AS natural_key, 0 AS occurrence
         FROM range({detections}) t(i)""")
-    counts["hits"] = _register(con, store, "hits", f"""
+    counts["hits"] = register(con, store, "hits", f"""
         SELECT 'bench_hits' AS source_id, 'row ' || (j + 2) AS locator, 'mapleton-ca-pd' AS agency_id,
           j::VARCHAR AS hit_id, (j * 333)::VARCHAR AS detection_id, 'NCIC stolen' AS hotlist,
           TIMESTAMP '2024-01-01' + to_seconds((hash(j * 333 * 5) % 63072000)::BIGINT) AS hit_at,
           'confirmed' AS disposition, hash(j)::UBIGINT AS natural_key, 0 AS occurrence
         FROM range({detections // 333}) t(j)""")
-    counts["users"] = _register(con, store, "users", """
+    counts["users"] = register(con, store, "users", """
         SELECT 'bench_users' AS source_id, 'row ' || (u + 2) AS locator, 'mapleton-ca-pd' AS agency_id,
           'user' || u AS user_ref, NULL::VARCHAR AS display_name, NULL::VARCHAR AS email, NULL::VARCHAR AS phone, 'Officer' AS title,
           'user' AS role, NULL::VARCHAR AS identity_provider, ['search'] AS permissions,
@@ -109,7 +98,7 @@ def build_store(root: Path, searches: int, detections: int) -> dict[str, int]:
           CASE WHEN u % 10 = 0 THEN NULL ELSE DATE '2023-06-01' END AS training_on,
           []::VARCHAR[] AS redacted, hash(u)::UBIGINT AS natural_key, 0 AS occurrence
         FROM range(2000) t(u)""")
-    counts["sharing"] = _register(con, store, "sharing", """
+    counts["sharing"] = register(con, store, "sharing", """
         SELECT 'bench_sharing' AS source_id, 'row ' || (p + 2) AS locator, 'mapleton-ca-pd' AS publisher_agency_id,
           CASE WHEN p < 55 THEN 'town-' || p || '-ca-pd' ELSE 'city-' || (p - 55) || '-or-pd' END AS partner_agency_id,
           NULL::VARCHAR AS partner_name_raw, NULL::VARCHAR AS network_name, 'out' AS direction, 'detections' AS data_kind,
@@ -117,7 +106,7 @@ def build_store(root: Path, searches: int, detections: int) -> dict[str, int]:
           true AS search_enabled, NULL::BOOLEAN AS hotlist_enabled, NULL::BIGINT AS camera_count,
           []::VARCHAR[] AS hotlists, []::VARCHAR[] AS flags, hash(p)::UBIGINT AS natural_key, 0 AS occurrence
         FROM range(59) t(p)""")
-    counts["portal_snapshots"] = _register(con, store, "portal_snapshots", """
+    counts["portal_snapshots"] = register(con, store, "portal_snapshots", """
         SELECT 'bench_portal_snapshots' AS source_id, 'page' AS locator, 'mapleton-ca-pd' AS agency_id,
           'Mapleton CA PD' AS agency_name_raw, DATE '2025-12-01' AS captured_on, 365 AS retention_days,
           400::BIGINT AS camera_count, NULL::BIGINT AS vehicles_30d, NULL::BIGINT AS hits_30d,

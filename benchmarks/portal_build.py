@@ -16,7 +16,6 @@ Run: python benchmarks/portal_build.py --searches 10000000 [--agencies 200] [--k
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -27,6 +26,9 @@ import time
 from pathlib import Path
 
 import duckdb
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _benchstore import register  # noqa: E402
 
 from alpr_audit.schema import TABLES  # noqa: E402
 from alpr_audit.store.store import Store  # noqa: E402
@@ -54,18 +56,6 @@ def _select(table: str, exprs: dict[str, str], source: str) -> str:
     return "SELECT " + ", ".join(cols)
 
 
-def _register(con: duckdb.DuckDBPyConnection, store: Store, table: str, select: str) -> int:
-    rel = f"tables/{table}/bench_{table}.parquet"
-    (store.root / rel).parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY ({select}) TO '{store.root / rel}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
-    n = con.execute(f"SELECT count(*) FROM '{store.root / rel}'").fetchone()[0]
-    store.con.execute("INSERT INTO table_files VALUES (?, ?, ?, ?)", [table, f"bench_{table}", rel, n])
-    store.con.execute("INSERT INTO sources (source_id, path, sha256, format, status, rows_read, "
-                      "rows_loaded) VALUES (?, ?, ?, 'benchmark', 'ingested', ?, ?)",
-                      [f"bench_{table}", f"/bench/{table}.csv", hashlib.sha256(table.encode()).hexdigest(), n, n])
-    return n
-
-
 def build_store(root: Path, searches: int, agencies: int) -> dict[str, int]:
     """The benchmark store; returns row counts per table."""
     store = Store.open(root)
@@ -81,7 +71,7 @@ def build_store(root: Path, searches: int, agencies: int) -> dict[str, int]:
                       "'US', 'federal', true, false, false, ['DHS'])")
     reasons = "[" + ", ".join("'" + r.replace("'", "''") + "'" for r in _REASONS) + "]"
     n = {}
-    n["searches"] = _register(con, store, "searches", _select("searches", {
+    n["searches"] = register(con, store, "searches", _select("searches", {
         "locator": "'row ' || (i + 2)",
         "publisher_agency_id": f"'town-' || (hash(i) % {agencies}) || '-ca-pd'",
         "searcher_agency_id": f"'town-' || (hash(i * 3) % {agencies}) || '-ca-pd'",
@@ -92,7 +82,7 @@ def build_store(root: Path, searches: int, agencies: int) -> dict[str, int]:
         "mobile": "false", "redacted": "[]::VARCHAR[]", "log_kind": "'network_audit'",
         "natural_key": "hash(i)::UBIGINT", "occurrence": "0",
     }, "bench_searches") + f" FROM range({searches}) t(i)")
-    n["portal_snapshots"] = _register(con, store, "portal_snapshots", _select("portal_snapshots", {
+    n["portal_snapshots"] = register(con, store, "portal_snapshots", _select("portal_snapshots", {
         "locator": "'page'", "agency_id": "'town-' || a || '-ca-pd'",
         "agency_name_raw": "'Town ' || a || ' CA PD'",
         "captured_on": "DATE '2025-06-30' + to_days((c * 180)::INTEGER)",
@@ -103,7 +93,7 @@ def build_store(root: Path, searches: int, agencies: int) -> dict[str, int]:
         "policy_links": "[]::VARCHAR[]", "natural_key": "hash(a * 2 + c)::UBIGINT",
         "occurrence": "0",
     }, "bench_portal_snapshots") + f" FROM range({agencies}) t(a), range(2) u(c)")
-    n["detection_counts"] = _register(con, store, "detection_counts", _select("detection_counts", {
+    n["detection_counts"] = register(con, store, "detection_counts", _select("detection_counts", {
         "locator": "'page ' || m", "agency_id": "'town-' || a || '-ca-pd'",
         "period_start": "TIMESTAMP '2024-01-01' + to_months(m::INTEGER)",
         "period_end": "TIMESTAMP '2024-01-01' + to_months((m + 1)::INTEGER) - INTERVAL 1 SECOND",
@@ -111,7 +101,7 @@ def build_store(root: Path, searches: int, agencies: int) -> dict[str, int]:
         "hits": "(50 + hash(a * 17 + m) % 150)::BIGINT", "basis": "'detections+hits'",
         "natural_key": "hash(a * 100 + m)::UBIGINT", "occurrence": "0",
     }, "bench_detection_counts") + f" FROM range({agencies}) t(a), range(24) u(m)")
-    n["sharing"] = _register(con, store, "sharing", _select("sharing", {
+    n["sharing"] = register(con, store, "sharing", _select("sharing", {
         "locator": "'row ' || (a * 20 + p)", "publisher_agency_id": "'town-' || a || '-ca-pd'",
         "partner_agency_id": f"""CASE WHEN p = 0 AND a % 5 = 0 THEN 'us-dhs'
              WHEN p = 1 AND a % 3 = 0 THEN 'city-' || (a % 10) || '-nv-pd'
