@@ -166,7 +166,7 @@ def run_load(store: Path, *, clients: int = 50, seconds: float = 60.0, think: fl
     work = Path(work or tempfile.mkdtemp(prefix="alpr-audit-load-"))
     files: list[Path] = []
     if ingest:
-        from alpr_audit.demo import synthesize
+        from alpr_audit.cli.demo import synthesize
 
         synthesize(work / "ingest", scale=max(2000, int(seconds * 400)), seed=7,
                    agency="Loadville CA PD")

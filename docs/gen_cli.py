@@ -5,7 +5,7 @@
 
 The command list comes from the Typer app itself, so a new command (or a new sub-command of a
 command group) appears here without editing this script. Each ``--help`` runs in a fresh
-interpreter through the console entry point ``alpr_audit.cli:main`` with a fixed terminal
+interpreter through the console entry point ``alpr_audit.cli.app:main`` with a fixed terminal
 (``COLUMNS=100``, ``NO_COLOR=1``, ``TERM=dumb``) so the text is the same on every machine.
 tests/test_docs.py calls :func:`render` and compares it with the file.
 """
@@ -25,7 +25,7 @@ CLI_MD = ROOT / "docs" / "cli.md"
 PROG = "alpr-audit"
 
 #: Run the console entry point exactly as the ``alpr-audit`` script does.
-_RUNNER = "import sys; from alpr_audit.cli import main; main(sys.argv[1:])"
+_RUNNER = "import sys; from alpr_audit.cli.app import main; main(sys.argv[1:])"
 
 #: Environment variables that change how help text is drawn; removed before setting ours.
 _DRAWING_VARS = ("FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE",
@@ -46,7 +46,7 @@ def command_paths() -> list[tuple[str, ...]]:
     """Every visible command as a path of names, in the app's order; groups before members."""
     import typer.main
 
-    from alpr_audit.cli import app
+    from alpr_audit.cli.app import app
 
     root = typer.main.get_command(app)
     paths: list[tuple[str, ...]] = []

@@ -34,7 +34,7 @@ class CliResult:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
     """Run ``alpr-audit ARGS`` in-process; returns exit code, stdout and stderr."""
-    from alpr_audit.cli import main
+    from alpr_audit.cli.app import main
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()

@@ -16,7 +16,7 @@ KEYS = {"path", "sha256", "format", "status", "source_id", "rows_read", "rows_lo
 def _jsonish(rows):
     import json
 
-    from alpr_audit.render import _jsonable
+    from alpr_audit.cli.render import _jsonable
 
     return json.loads(json.dumps(rows, default=_jsonable))
 

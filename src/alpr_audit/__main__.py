@@ -1,5 +1,5 @@
 """``python -m alpr_audit`` runs the command line."""
 
-from .cli import main
+from alpr_audit.cli.app import main
 
 main()

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alpr_audit.agencies.names import parse_agency_name
-from alpr_audit.schema import TABLES
+from alpr_audit.core.schema import TABLES
 from alpr_audit.store.store import Store
 
 _seq = itertools.count()

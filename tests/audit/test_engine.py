@@ -13,7 +13,7 @@ from alpr_audit.audit.engine import AuditError, default_as_of, run_audit, select
 from alpr_audit.audit.packs import load_pack
 from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.base import SEVERITIES, Rule
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 from alpr_audit.store.store import Store
 
 from rowkit import put_agency, put_rows

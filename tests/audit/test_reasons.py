@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from alpr_audit.audit.reasons import LABELS, classify, load_terms, purpose_query_sql
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 
 EVAL = Path(__file__).with_name("reasons_eval.csv")
 

@@ -23,9 +23,9 @@ from python_calamine import CalamineWorkbook
 from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
-from alpr_audit.audit.report import write_audit_report
-from alpr_audit.errors import UsageError
-from alpr_audit.privacy import Pseudonymizer, store_key
+from alpr_audit.outputs.audit_report.report import write_audit_report
+from alpr_audit.core.errors import UsageError
+from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.store.store import Store
 
 PAYLOAD = '=HYPERLINK("http://x","y")'

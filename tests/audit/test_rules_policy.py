@@ -11,7 +11,7 @@ import pytest
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.rules.policy import ELEMENT_IDS, load_policy_terms, policy_elements
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
 

@@ -354,7 +354,7 @@ def test_every_table_reads_the_same_on_spark(runs: dict[str, Any]) -> None:
     from decimal import Decimal
 
     from alpr_audit.audit import spark
-    from alpr_audit.schema import TABLES
+    from alpr_audit.core.schema import TABLES
 
     store = runs["store"]
     spark.connect(store)

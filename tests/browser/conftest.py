@@ -42,7 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The small store (closed, so ``serve`` can open it) and its built portal."""
     import smallworld
 
-    from alpr_audit.portal.build import build_portal
+    from alpr_audit.outputs.portal.build import build_portal
     from alpr_audit.store import Store
 
     root = tmp_path_factory.mktemp("browser")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pypdfium2
 from python_calamine import CalamineWorkbook
 
-from alpr_audit.schema import INGEST_TABLES
+from alpr_audit.core.schema import INGEST_TABLES
 from alpr_audit.store import Store
 
 Event = Callable[[Path], bool]  # given the work folder: has the point been reached?

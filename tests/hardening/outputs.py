@@ -17,8 +17,8 @@ import pytest
 
 import payload_world as W
 from alpr_audit.audit.engine import run_audit
-from alpr_audit.audit.report import write_audit_report
-from alpr_audit.requests.packet import write_packet
+from alpr_audit.outputs.audit_report.report import write_audit_report
+from alpr_audit.outputs.packet.packet import write_packet
 from alpr_audit.store import Store
 
 RELEASE_ALL = {"names", "plates", "user_ids", "emails"}

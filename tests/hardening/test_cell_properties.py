@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alpr_audit.ingest.cells import (
+from alpr_audit.core.cells import (
     EMPTY_SENTINELS,
     EXCEL_SERIAL_MAX,
     EXCEL_SERIAL_MIN,

@@ -34,11 +34,11 @@ import pytest
 
 import payload_world as W
 from alpr_audit.audit.engine import run_audit
-from alpr_audit.audit.report import write_audit_report
+from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.doctor.integrity import check
 from alpr_audit.ingest.pipeline import ingest_paths
-from alpr_audit.privacy import store_key
-from alpr_audit.requests.packet import write_packet
+from alpr_audit.core.privacy import store_key
+from alpr_audit.outputs.packet.packet import write_packet
 from alpr_audit.requests.tracking import import_request
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv

@@ -22,7 +22,7 @@ from python_calamine import CalamineWorkbook
 
 import payload_world as W
 from outputs import payload_outputs  # noqa: F401 - the fixture
-from alpr_audit.publish.safe import needs_quote
+from alpr_audit.outputs.safe import needs_quote
 
 NEUTRALISED = re.compile(r"^'[=+\-@\t\r]")
 

@@ -1,4 +1,4 @@
-"""Tests for the shared cell rules (``alpr_audit.ingest.cells``).
+"""Tests for the shared cell rules (``alpr_audit.core.cells``).
 
 The rules are DuckDB macros; the Python wrappers evaluate the same macros on one value, so
 these tests exercise the SQL that the bulk importers run. Expected values come from
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alpr_audit.ingest import cells
-from alpr_audit.ingest.cells import (
+from alpr_audit.core import cells
+from alpr_audit.core.cells import (
     cell_state,
     cell_text,
     parse_int,

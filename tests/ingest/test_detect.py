@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alpr_audit.errors import UnknownFormatError
+from alpr_audit.core.errors import UnknownFormatError
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.registry import detect

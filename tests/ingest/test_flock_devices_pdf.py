@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from alpr_audit.errors import IngestError, UnknownFormatError
+from alpr_audit.core.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest import pdftext
 from alpr_audit.ingest.pipeline import ingest_file
-from alpr_audit.ingest.flock.devices_pdf import FlockDevicesPdfImporter
+from alpr_audit.ingest.formats.flock.devices_pdf import FlockDevicesPdfImporter
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 from pdf_builder import write_pdf

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from alpr_audit.errors import IngestError
-from alpr_audit.ingest.flock.event_log import FlockEventLogImporter, parse_details, resolve_times
+from alpr_audit.core.errors import IngestError
+from alpr_audit.ingest.formats.flock.event_log import FlockEventLogImporter, parse_details, resolve_times
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
 from fixturekit import fixture_file, write_csv
@@ -150,7 +150,7 @@ def test_riverside_zone_is_inferred_from_expiries() -> None:
     import duckdb
 
     from alpr_audit.ingest.base import StageContext
-    from alpr_audit.ingest.cells import install_macros
+    from alpr_audit.core.cells import install_macros
     from alpr_audit.ingest.probe import probe_file
 
     con = duckdb.connect()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from alpr_audit.errors import UnknownFormatError
-from alpr_audit.ingest.flock.audit import FlockAuditImporter
-from alpr_audit.ingest.flock.users import FlockUsersImporter
+from alpr_audit.core.errors import UnknownFormatError
+from alpr_audit.ingest.formats.flock.audit import FlockAuditImporter
+from alpr_audit.ingest.formats.flock.users import FlockUsersImporter
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.store import Store

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from alpr_audit.errors import IngestError, UnknownFormatError
-from alpr_audit.ingest.mapped import MappedImporter
-from alpr_audit.ingest.mapping import load_mapping
+from alpr_audit.core.errors import IngestError, UnknownFormatError
+from alpr_audit.ingest.formats.generic.mapped import MappedImporter
+from alpr_audit.ingest.formats.generic.mapping import load_mapping
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
 from fixturekit import write_csv

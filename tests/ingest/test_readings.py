@@ -12,15 +12,15 @@ import pytest
 import xlsxwriter
 from fixturekit import FIXTURES, fixture_file, write_csv
 
-from alpr_audit.errors import IngestError, UnknownFormatError
-from alpr_audit.ingest.agreements import AgreementsImporter
-from alpr_audit.ingest.detections import DetectionsImporter
-from alpr_audit.ingest.flock.audit import FlockAuditImporter
+from alpr_audit.core.errors import IngestError, UnknownFormatError
+from alpr_audit.ingest.formats.generic.agreements import AgreementsImporter
+from alpr_audit.ingest.formats.generic.detections import DetectionsImporter
+from alpr_audit.ingest.formats.flock.audit import FlockAuditImporter
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
-from alpr_audit.ingest.readings import HitsImporter
+from alpr_audit.ingest.formats.generic.readings import HitsImporter
 from alpr_audit.ingest.registry import IMPORTERS, detect
-from alpr_audit.privacy import Pseudonymizer, store_key
+from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.store import Store
 
 DET = ["Agency", "Read ID", "Camera", "Plate", "Plate State", "Read Time", "Latitude", "Longitude"]

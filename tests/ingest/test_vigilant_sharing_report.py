@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from alpr_audit.errors import IngestError, UnknownFormatError
+from alpr_audit.core.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest import pdftext
 from alpr_audit.ingest.base import StageContext
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.probe import probe_file
-from alpr_audit.ingest.vigilant.sharing_report import VigilantSharingReportImporter
+from alpr_audit.ingest.formats.vigilant.sharing_report import VigilantSharingReportImporter
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 from pdf_builder import write_pdf

@@ -10,9 +10,9 @@ import pytest
 import smallworld
 from smallworld import EVIL, PLATE, USER
 
-from alpr_audit.errors import UsageError
-from alpr_audit.portal import build as build_mod
-from alpr_audit.portal.build import MARKER, build_portal
+from alpr_audit.core.errors import UsageError
+from alpr_audit.outputs.portal import build as build_mod
+from alpr_audit.outputs.portal.build import MARKER, build_portal
 
 MAX_PAGE = 500_000
 _LINK = re.compile(r'(?:href|src)="([^"]+)"')

@@ -8,7 +8,7 @@ from smallworld import EVIL, REASONS
 
 from alpr_audit.audit.reasons import classify
 
-from alpr_audit.portal.data import gather, vague_share
+from alpr_audit.outputs.portal.data import gather, vague_share
 
 
 def _page(data: dict, name: str) -> dict:
@@ -89,7 +89,7 @@ def test_only_named_agencies(small_store) -> None:  # noqa: ANN001
 
 
 def test_agencies_are_listed_by_name_with_numbers_in_order() -> None:
-    from alpr_audit.portal.data import _natural
+    from alpr_audit.outputs.portal.data import _natural
 
     names = ["Town 10 CA PD", "Town 2 CA PD", "apple CA PD", "Town 1 CA PD"]
     assert sorted(names, key=_natural) == ["apple CA PD", "Town 1 CA PD", "Town 2 CA PD",

@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from alpr_audit.publish.safe import safe_cell, safe_text, sql_safe
-from alpr_audit.publish.xlsx import HEADER_ROWS, Sheet, sheet_name, write_workbook
+from alpr_audit.outputs.safe import safe_cell, safe_text, sql_safe
+from alpr_audit.outputs.xlsx import HEADER_ROWS, Sheet, sheet_name, write_workbook
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1", "-",
             "=", "-A1", "+", "@"]

@@ -19,13 +19,13 @@ import pdfplumber
 import pytest
 from python_calamine import CalamineWorkbook
 
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 from alpr_audit.ingest.pipeline import ingest_paths
-from alpr_audit.privacy import Pseudonymizer, store_key
-from alpr_audit.requests.answers import (NO_RECORDS_NOTE, answer_item)
-from alpr_audit.privacy_sql import fill_pseudo_map, pseudo_expr
+from alpr_audit.core.privacy import Pseudonymizer, store_key
+from alpr_audit.outputs.packet.answers import (NO_RECORDS_NOTE, answer_item)
+from alpr_audit.core.privacy_sql import fill_pseudo_map, pseudo_expr
 from alpr_audit.requests.model import RecordsRequest, RequestItem
-from alpr_audit.requests.packet import PacketResult, write_packet
+from alpr_audit.outputs.packet.packet import PacketResult, write_packet
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv
 from fixturekit import fixture_file

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fixturekit import fixture_file
 
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 from alpr_audit.requests import tracking
 from alpr_audit.requests.tracking import (
     batches,

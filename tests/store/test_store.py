@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from alpr_audit.errors import StoreError
+from alpr_audit.core.errors import StoreError
 from alpr_audit.ingest import commit
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
-from alpr_audit.schema import SCHEMA_VERSION
+from alpr_audit.core.schema import SCHEMA_VERSION
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 
@@ -177,7 +177,7 @@ def test_a_version_1_store_migrates_to_add_request_tables(tmp_path: Path) -> Non
 
 
 def test_the_pseudonym_key_is_private_and_stable(tmp_path: Path) -> None:
-    from alpr_audit.privacy import Pseudonymizer, store_key
+    from alpr_audit.core.privacy import Pseudonymizer, store_key
 
     key = store_key(tmp_path)
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

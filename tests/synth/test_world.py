@@ -19,7 +19,7 @@ import pytest
 
 from alpr_audit.agencies.names import parse_agency_name
 from alpr_audit.audit.reasons import classify_many
-from alpr_audit.errors import UnknownFormatError
+from alpr_audit.core.errors import UnknownFormatError
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.registry import IMPORTERS
 from alpr_audit.store import Store
@@ -46,9 +46,9 @@ KINDS = {
 def _readings_importers() -> list[Any]:
     """The row-level importers (detections, hits, agreements) when this checkout has them."""
     try:
-        from alpr_audit.ingest.agreements import AgreementsImporter
-        from alpr_audit.ingest.detections import DetectionsImporter
-        from alpr_audit.ingest.readings import HitsImporter
+        from alpr_audit.ingest.formats.generic.agreements import AgreementsImporter
+        from alpr_audit.ingest.formats.generic.detections import DetectionsImporter
+        from alpr_audit.ingest.formats.generic.readings import HitsImporter
     except ImportError:
         return []
     return [DetectionsImporter(), HitsImporter(), AgreementsImporter()]

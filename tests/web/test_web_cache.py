@@ -30,7 +30,7 @@ def test_public_answers_are_kept_per_state(world_store: Path) -> None:
 
 
 def test_a_new_commit_is_not_answered_from_the_old_state(store_copy: Path, tmp_path: Path) -> None:
-    from alpr_audit.demo import synthesize
+    from alpr_audit.cli.demo import synthesize
 
     synthesize(tmp_path / "new", scale=1000, seed=5, agency="Cacheville CA PD")
     body = (tmp_path / "new" / "flock_network-audit_2025-08.csv").read_bytes()

@@ -49,7 +49,7 @@ def test_plate_lookup_finds_searches_and_reads(operator: TestClient, world_store
 
 
 def test_plate_lookup_counts_reads_by_pseudonym(operator: TestClient, world_store: Path) -> None:
-    from alpr_audit.privacy import Pseudonymizer, store_key
+    from alpr_audit.core.privacy import Pseudonymizer, store_key
 
     pz = Pseudonymizer(store_key(world_store))
     with Store.open(world_store, read_only=True) as store:
@@ -75,7 +75,7 @@ def test_plate_lookup_validates(operator: TestClient, plate: str) -> None:
 
 
 def test_ingest_while_serving_is_consistent(store_copy: Path, tmp_path: Path) -> None:
-    from alpr_audit.demo import synthesize
+    from alpr_audit.cli.demo import synthesize
 
     synthesize(tmp_path / "new", scale=2000, seed=3, agency="Testville CA PD")
     upload = (tmp_path / "new" / "flock_network-audit_2025-09.csv").read_bytes()

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from webkit import AUTH, TOKEN, make_client
 
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 from alpr_audit.web import security
 from alpr_audit.web.config import WebConfig, load_token
 

@@ -168,7 +168,7 @@ def _split_type(name: str) -> tuple[str, str | None]:
 
 def _gazetteer_state(place: str) -> tuple[str | None, str]:
     """State of a place name when exactly one state has it (county first if named)."""
-    from .gazetteer import states_of_city, states_of_county
+    from alpr_audit.agencies.gazetteer import states_of_city, states_of_county
 
     place = _NOT_PLACE.sub(" ", place).strip()
     m = re.match(r"^county of\s+(.+)$", place, flags=re.I)

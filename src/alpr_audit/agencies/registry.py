@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import duckdb
 import pyarrow as pa
 
-from .names import ParsedName, parse_agency_name
+from alpr_audit.agencies.names import ParsedName, parse_agency_name
 
 
 def parse_names(raw_names: Iterable[str],

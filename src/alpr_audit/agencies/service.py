@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Store
-from .names import parse_agency_name
+from alpr_audit.store import Store
+from alpr_audit.agencies.names import parse_agency_name
 
 
 def list_agencies(store: Store, *, unresolved: bool = False) -> list[dict[str, Any]]:

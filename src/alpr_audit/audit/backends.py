@@ -12,8 +12,8 @@ from typing import Any
 
 import ibis
 
-from ..errors import UsageError
-from ..store.store import Store
+from alpr_audit.core.errors import UsageError
+from alpr_audit.store.store import Store
 
 ENGINES = ("duckdb", "spark")
 
@@ -24,7 +24,7 @@ def connect(store: Store, engine: str = "duckdb") -> Any:
         return ibis.duckdb.from_connection(store.con)
     if engine == "spark":
         try:
-            from . import spark
+            from alpr_audit.audit import spark
         except ImportError as exc:  # the optional extra is not installed
             raise UsageError("the spark engine needs the 'spark' extra",
                              hint="pip install 'alpr-audit[spark]' (pyspark and Java 17)") from exc

@@ -23,13 +23,13 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from ..errors import AlprAuditError, UsageError
-from ..store.store import Store
-from . import backends
-from .packs import DEFAULT_PACK, Pack, load_pack
-from .reasons import load_terms, purpose_table
-from .rules import all_rules
-from .rules.base import EVIDENCE_COLUMNS, SEVERITIES, Rule, RuleContext
+from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.store.store import Store
+from alpr_audit.audit import backends
+from alpr_audit.audit.packs import DEFAULT_PACK, Pack, load_pack
+from alpr_audit.audit.reasons import load_terms, purpose_table
+from alpr_audit.audit.rules import all_rules
+from alpr_audit.audit.rules.base import EVIDENCE_COLUMNS, SEVERITIES, Rule, RuleContext
 
 #: Latest instant in the data, per table: the default ``as_of``.
 _AS_OF_SQL = """SELECT max(t) FROM (

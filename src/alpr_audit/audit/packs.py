@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import UsageError
+from alpr_audit.core.errors import UsageError
 
 #: Every setting a rule may read: (default, what it means). Units are in the names.
 DEFAULTS: dict[str, tuple[Any, str]] = {

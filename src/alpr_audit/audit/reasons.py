@@ -23,7 +23,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 
 #: Labels in precedence order: when several match, the first one wins. ``missing`` is decided
 #: first on the raw text; unmatched non-empty text falls back to ``generic`` (matched NULL): it names no offense, case or purpose the lists know.

@@ -2,7 +2,7 @@
 
 :func:`connect` starts (once per process) or joins a Spark session and registers every
 normalised table under its own name, with the column list and types of the DuckDB views
-(:mod:`alpr_audit.schema`), so rules and reports run unchanged (ARCHITECTURE invariant 8):
+(:mod:`alpr_audit.core.schema`), so rules and reports run unchanged (ARCHITECTURE invariant 8):
 
 * Parquet tables are read from the files the catalog registers (``table_files``) with an
   explicit schema: a file written before a column existed reads it as NULL, like DuckDB's
@@ -33,8 +33,8 @@ from typing import Any
 # an ImportError here means the 'spark' extra is not installed: backends.connect says so
 import pyspark  # noqa: F401
 
-from ..schema import CATALOG_TABLES, PARQUET_TABLES, Table
-from ..store.store import Store
+from alpr_audit.core.schema import CATALOG_TABLES, PARQUET_TABLES, Table
+from alpr_audit.store.store import Store
 
 #: Spark settings every session gets (a joined session gets the SQL ones).
 SQL_CONF = {

@@ -29,12 +29,12 @@ from typing import Any
 
 import duckdb
 
-from ..errors import AlprAuditError, StoreError
-from ..ingest.cells import install_macros
-from ..privacy import KEY_FILE
-from ..schema import INGEST_TABLES, PARQUET_TABLES, SCHEMA_VERSION
-from ..store import layout
-from ..store.store import CATALOG_FILE, Store
+from alpr_audit.core.errors import AlprAuditError, StoreError
+from alpr_audit.core.cells import install_macros
+from alpr_audit.core.privacy import KEY_FILE
+from alpr_audit.core.schema import INGEST_TABLES, PARQUET_TABLES, SCHEMA_VERSION
+from alpr_audit.store import layout
+from alpr_audit.store.store import CATALOG_FILE, Store
 
 CHECKS = ("catalog", "files", "orphans", "ledger", "references", "secret")
 

@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..schema import INGEST_TABLES, TABLES
-from ..store.store import Store
-from .extract import texts
+from alpr_audit.core.errors import UsageError
+from alpr_audit.core.schema import INGEST_TABLES, TABLES
+from alpr_audit.store.store import Store
+from alpr_audit.doctor.extract import texts
 
 #: personal-data columns (schema docs say "(personal data)") → the kind of value they hold
 KIND_OF_COLUMN = {"plate_query": "plate", "user_ref": "user_id", "display_name": "name",

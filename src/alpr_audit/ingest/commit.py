@@ -34,11 +34,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..agencies import registry as agency_registry
-from ..errors import StoreError
-from ..schema import TABLES, Table
-from ..store import Store, layout
-from .base import PUBLISHER, StageResult, stage_name
+from alpr_audit.agencies import registry as agency_registry
+from alpr_audit.core.errors import StoreError
+from alpr_audit.core.schema import TABLES, Table
+from alpr_audit.store import Store, layout
+from alpr_audit.ingest.base import PUBLISHER, StageResult, stage_name
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ..errors import IngestError
+from alpr_audit.core.errors import IngestError
 
 T = TypeVar("T")
 

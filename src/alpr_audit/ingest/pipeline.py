@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import AlprAuditError, IngestError
-from ..store import Store
-from .base import Importer, StageContext
-from .commit import finalize
-from .probe import probe_file
-from .registry import detect
-from .tabular_importer import describe_parts
+from alpr_audit.core.errors import AlprAuditError, IngestError
+from alpr_audit.store import Store
+from alpr_audit.ingest.base import Importer, StageContext
+from alpr_audit.ingest.commit import finalize
+from alpr_audit.ingest.probe import probe_file
+from alpr_audit.ingest.registry import detect
+from alpr_audit.ingest.tabular_importer import describe_parts
 
 LOG_KINDS = ("org_audit", "network_audit", "portal_audit")
 

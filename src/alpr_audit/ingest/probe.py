@@ -12,8 +12,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from .base import Probe, SheetProbe
-from .cells import cell_text
+from alpr_audit.ingest.base import Probe, SheetProbe
+from alpr_audit.core.cells import cell_text
 
 HEAD_BYTES = 256 * 1024
 PROBE_ROWS = 25
@@ -37,7 +37,7 @@ def probe_file(path: Path) -> Probe:
         return Probe(path, "empty")
     if head.startswith(b"%PDF"):
         # the PDF sniffers read page 1 anyway (cached); when it cannot be read, say why
-        from .pdftext import first_page_problem
+        from alpr_audit.ingest.pdftext import first_page_problem
 
         return Probe(path, "pdf", note=first_page_problem(path))
     if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from ..errors import IngestError
-from .base import StageContext
-from .tabular import HeaderMap, duckdb_csv_relation, python_csv_batches, sheet_batches
+from alpr_audit.core.errors import IngestError
+from alpr_audit.ingest.base import StageContext
+from alpr_audit.ingest.tabular import HeaderMap, duckdb_csv_relation, python_csv_batches, sheet_batches
 
 BuildSelect = Callable[[HeaderMap, str], str]
 

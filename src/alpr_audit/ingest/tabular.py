@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..errors import IngestError
-from .cells import cell_text
+from alpr_audit.core.errors import IngestError
+from alpr_audit.core.cells import cell_text
 
 BATCH_ROWS = 50_000
 #: Longest cell the Python CSV reader accepts (its default, 128 KiB, is less than real cells

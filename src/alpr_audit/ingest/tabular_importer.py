@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from ..errors import IngestError
-from .base import Plan, Probe, StageContext, StageResult, stage_name
-from .staging import CsvPart, SheetPart, stage_csv, stage_sheets
-from .tabular import HeaderMap, find_header
+from alpr_audit.core.errors import IngestError
+from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
+from alpr_audit.ingest.staging import CsvPart, SheetPart, stage_csv, stage_sheets
+from alpr_audit.ingest.tabular import HeaderMap, find_header
 
 #: A content check for one column of a header-less sheet: cell text -> looks right?
 ColumnCheck = Callable[[str], bool]

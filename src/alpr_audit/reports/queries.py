@@ -77,7 +77,7 @@ def searches_by_org(s: ir.Table, tables: Tables) -> ir.Table:
 
 
 def searches_by_purpose(s: ir.Table, tables: Tables) -> ir.Table:
-    from ..audit.reasons import purpose_table
+    from alpr_audit.audit.reasons import purpose_table
 
     # reasons repeat (thousands of texts in millions of searches): count each text once,
     # classify the distinct texts, then add up (NULL is a group of its own and gets its label)

@@ -16,9 +16,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from ..errors import UsageError
-from ..store import Store
-from . import queries
+from alpr_audit.core.errors import UsageError
+from alpr_audit.store import Store
+from alpr_audit.reports import queries
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def run_report(
     same search can appear in an agency's organisation audit, its network audit and its
     portal CSV, and counting across kinds counts it more than once.
     """
-    from ..audit import backends
+    from alpr_audit.audit import backends
 
     expr = report_expr(store, name, backends.connect(store, engine), agency=agency,
                        since=since, until=until, log_kind=log_kind)

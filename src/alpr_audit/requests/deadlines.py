@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from alpr_audit.errors import UsageError
+from alpr_audit.core.errors import UsageError
 
 #: Days for the determination, §7922.535(a).
 DETERMINATION_DAYS = 10

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from .model import Communication, RecordsRequest, RequestItem
-from .parse_items import classify_item, item_period, parse_items
-from .parse_thread import (
+from alpr_audit.requests.model import Communication, RecordsRequest, RequestItem
+from alpr_audit.requests.parse_items import classify_item, item_period, parse_items
+from alpr_audit.requests.parse_thread import (
     RawMessage,
     build_communications,
     parse_date,

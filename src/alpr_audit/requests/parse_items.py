@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .model import RequestItem
-from .parse_thread import DATE_RE, date_from_match
+from alpr_audit.requests.model import RequestItem
+from alpr_audit.requests.parse_thread import DATE_RE, date_from_match
 
 _LETTERED = re.compile(r"^\s*(?P<L>[A-F])[-.]?(?P<n>\d{1,2})(?:\s*[.):\-–]\s*|\s+)"
                        r"(?![A-F]?\d)(?P<text>\S.*)$")

@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .model import Communication
+from alpr_audit.requests.model import Communication
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])")

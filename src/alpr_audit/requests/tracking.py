@@ -35,10 +35,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..store import Store
-from .model import STATUSES, Communication, RecordsRequest, RequestItem
-from .parse import parse_request
+from alpr_audit.core.errors import UsageError
+from alpr_audit.store import Store
+from alpr_audit.requests.model import STATUSES, Communication, RecordsRequest, RequestItem
+from alpr_audit.requests.parse import parse_request
 
 _REQUEST_COLS = ("request_id", "batch_id", "agency", "agency_id", "title", "tracking_no",
                  "submitted_on", "received_on", "status", "due_on", "extended_due_on",
@@ -52,7 +52,7 @@ _NUMBER_WORDS = {"five": 5, "seven": 7, "ten": 10, "fourteen": 14}
 
 
 def _slug(text: str) -> str:
-    from ..agencies.names import slug
+    from alpr_audit.agencies.names import slug
 
     return slug(text)
 
@@ -61,7 +61,7 @@ def _agency_id(agency: str | None) -> str | None:
     """The registry's id for a written agency name (the registry's own parsing)."""
     if not agency:
         return None
-    from ..agencies.names import parse_agency_name
+    from alpr_audit.agencies.names import parse_agency_name
 
     return parse_agency_name(agency).agency_id or _slug(agency)
 
@@ -131,7 +131,7 @@ def _apply_deadlines(req: RecordsRequest, roll_forward: bool | None) -> None:
                       if c.kind == "extension" and c.direction == "from_agency"), None)
     days = _extension_days(extension) if extension else 14
     try:
-        from . import deadlines
+        from alpr_audit.requests import deadlines
     except ImportError:  # deadlines not installed: keep what the tracker says
         deadlines = None  # type: ignore[assignment]
     if req.received_on is not None and deadlines is not None:
@@ -254,7 +254,7 @@ def load_request(store: Store, request_id: str) -> RecordsRequest:
 
 def _with_overdue(rows: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
     """Each row with ``applicable_due_on`` and ``overdue`` as of ``today`` (deadlines rule)."""
-    from .deadlines import overdue
+    from alpr_audit.requests.deadlines import overdue
 
     late = {r["request_id"]: r for r in overdue(rows, today)}
     for row in rows:

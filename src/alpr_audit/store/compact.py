@@ -23,9 +23,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
-from . import layout
-from .store import Store
+from alpr_audit.core.errors import UsageError
+from alpr_audit.store import layout
+from alpr_audit.store.store import Store
 
 COMPACTED = "compacted"
 
@@ -85,7 +85,7 @@ def compact(store: Store, tables: list[str] | None = None) -> CompactResult:
 
 
 def _compact_table(store: Store, table: str) -> TableCompaction:
-    from ..schema import TABLES
+    from alpr_audit.core.schema import TABLES
 
     before = len(store.table_files(table))
     merge = _to_merge(store, table)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-from ..schema import CATALOG_TABLES
+from alpr_audit.core.schema import CATALOG_TABLES
 
 
 _V1_TABLES = ("sources", "rejects", "agencies")

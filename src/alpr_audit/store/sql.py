@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from ..errors import QueryError
-from .store import Store
+from alpr_audit.core.errors import QueryError
+from alpr_audit.store.store import Store
 
 #: Statement types a read-only query may contain.
 ALLOWED = {"SELECT", "EXPLAIN"}

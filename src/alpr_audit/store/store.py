@@ -24,10 +24,10 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import StoreError
-from ..ingest.cells import install_macros
-from ..schema import PARQUET_TABLES, SCHEMA_VERSION
-from . import layout, migrations
+from alpr_audit.core.errors import StoreError
+from alpr_audit.core.cells import install_macros
+from alpr_audit.core.schema import PARQUET_TABLES, SCHEMA_VERSION
+from alpr_audit.store import layout, migrations
 
 CATALOG_FILE = "catalog.duckdb"
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from alpr_audit.agencies.names import parse_agency_name
 from alpr_audit.audit.reasons import purpose_query_sql
-from alpr_audit.ingest.cells import install_macros
+from alpr_audit.core.cells import install_macros
 from alpr_audit.synth.world_people import TZ, AgencyWorld
 
 Findings = dict[tuple[str, str, str], set[tuple[str, str]]]

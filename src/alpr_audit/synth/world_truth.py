@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from alpr_audit.agencies.names import parse_agency_name
 from alpr_audit.audit.reasons import classify_many
-from alpr_audit.ingest.flock.portal_page import partner_markers
+from alpr_audit.ingest.formats.flock.portal_page import partner_markers
 from alpr_audit.synth.world_people import AS_OF, END, START, AgencyWorld
 from alpr_audit.synth.world_rules import INACTIVE_DAYS, Findings, search_findings
 

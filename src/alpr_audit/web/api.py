@@ -13,10 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..errors import UsageError
-from ..reports.registry import get_report, list_reports, run_report
-from . import api_data as data
-from .deps import cached_json
+from alpr_audit.core.errors import UsageError
+from alpr_audit.reports.registry import get_report, list_reports, run_report
+from alpr_audit.web import api_data as data
+from alpr_audit.web.deps import cached_json
 
 router = APIRouter(prefix="/api", tags=["public"])
 

@@ -13,10 +13,10 @@ import json
 from pathlib import PurePath
 from typing import Any
 
-from ..audit.report_data import Privacy, load_findings, load_run, user_people
-from ..errors import AlprAuditError, UsageError
-from ..reports.registry import resolve_agency
-from ..store import Store
+from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run, user_people
+from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.reports.registry import resolve_agency
+from alpr_audit.store import Store
 
 
 class NotFound(AlprAuditError):

@@ -16,14 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from ..errors import AlprAuditError, UsageError
-from ..privacy import Pseudonymizer, store_key
-from ..reports.registry import get_report, run_report
-from ..schema import TABLES
-from ..store import Store
-from . import api_data as data
-from .deps import open_store
-from .security import token_matches
+from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.core.privacy import Pseudonymizer, store_key
+from alpr_audit.reports.registry import get_report, run_report
+from alpr_audit.core.schema import TABLES
+from alpr_audit.store import Store
+from alpr_audit.web import api_data as data
+from alpr_audit.web.deps import open_store
+from alpr_audit.web.security import token_matches
 
 
 class Unauthorized(AlprAuditError):
@@ -143,7 +143,7 @@ async def ingest_upload(
 
 def _ingest_bytes(request: Request, filename: str, body: bytes, agency: str | None
                   ) -> dict[str, Any]:
-    from ..ingest.pipeline import ingest_paths
+    from alpr_audit.ingest.pipeline import ingest_paths
 
     name = _SAFE_NAME.sub("_", PurePath(filename).name).lstrip(".") or "upload"
     config = request.app.state.web

@@ -7,7 +7,6 @@ errors, unknown routes — leaves in the CLI contract's shape ``{"error": {"kind
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,15 +15,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..errors import AlprAuditError, StoreError
-from . import api, api_operator
-from .config import WebConfig
-from .response_cache import ResponseCache
-from .security import SecurityMiddleware
-from .snapshot import Snapshots
+from alpr_audit import __version__
+from alpr_audit.core.errors import AlprAuditError, StoreError
+from alpr_audit.web import api, api_operator, pages
+from alpr_audit.web.config import WebConfig
+from alpr_audit.web.response_cache import ResponseCache
+from alpr_audit.web.security import SecurityMiddleware
+from alpr_audit.web.snapshot import Snapshots
 
 log = logging.getLogger("alpr_audit.web")
 
@@ -33,15 +33,6 @@ STATUS = {"not_found": 404, "forbidden": 403, "unauthorized": 401, "store": 503,
           "internal": 500}
 _HTTP_KINDS = {400: "request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "too_large", 429: "rate_limit"}
-
-
-def _pages_router() -> Any:
-    """The HTML pages' router (helper module ``pages``), or None while it does not exist."""
-    import importlib.util
-
-    if importlib.util.find_spec(f"{__package__}.pages") is None:
-        return None
-    return importlib.import_module(f"{__package__}.pages")
 
 
 def create_app(config: WebConfig) -> FastAPI:
@@ -67,14 +58,8 @@ def create_app(config: WebConfig) -> FastAPI:
     app.include_router(api.router)
     if config.operator:
         app.include_router(api_operator.router)
-    pages = _pages_router()
-    if pages is not None:
-        app.include_router(pages.router)
-        static_dir = getattr(pages, "STATIC_DIR", None)
-        if static_dir is not None:
-            from fastapi.staticfiles import StaticFiles
-
-            app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     _install_error_handlers(app, pages)
     app.add_middleware(ResponseCache, snapshots=snapshots)  # inside: refusals never cached
     app.add_middleware(SecurityMiddleware, config=config)

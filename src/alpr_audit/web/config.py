@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UsageError
+from alpr_audit.core.errors import UsageError
 
 TOKEN_ENV = "ALPR_AUDIT_TOKEN"
 #: shortest operator token accepted: a guessable token would open the raw data

@@ -19,8 +19,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..store import Store
-from .snapshot import MISSING
+from alpr_audit.store import Store
+from alpr_audit.web.snapshot import MISSING
 
 T = TypeVar("T")
 

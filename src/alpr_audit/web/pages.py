@@ -14,12 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ..portal import charts as ch
-from ..portal.build import agency_context, static_dir
-from ..portal.data import gather
-from ..portal.render import Links, render
-from . import api_data
-from .deps import cached, open_store
+from alpr_audit.outputs.portal import charts as ch
+from alpr_audit.outputs.portal.build import agency_context, static_dir
+from alpr_audit.outputs.portal.data import gather
+from alpr_audit.outputs.portal.render import Links, render
+from alpr_audit.web import api_data
+from alpr_audit.web.deps import cached, open_store
 
 router = APIRouter(include_in_schema=False)
 #: Served under /static by the app (helper B's ``create_app`` mounts it).
@@ -107,7 +107,7 @@ def finding(request: Request, finding_id: str) -> HTMLResponse:
 
 @router.get("/requests", response_class=HTMLResponse)
 def requests_page(request: Request) -> HTMLResponse:
-    from ..requests.tracking import list_requests
+    from alpr_audit.requests.tracking import list_requests
 
     with open_store(request) as store:
         rows = list_requests(store)
@@ -116,7 +116,7 @@ def requests_page(request: Request) -> HTMLResponse:
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def request_page(request: Request, request_id: str) -> HTMLResponse:
-    from ..requests.deadlines import overdue
+    from alpr_audit.requests.deadlines import overdue
 
     with open_store(request) as store:
         r = api_data.request(store, request_id)

@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from .security import ASGIApp, Message, Receive, Scope, Send
-from .snapshot import MISSING
+from alpr_audit.web.security import ASGIApp, Message, Receive, Scope, Send
+from alpr_audit.web.snapshot import MISSING
 
 #: largest response kept (bytes)
 MAX_BODY = 2 * 1024 * 1024

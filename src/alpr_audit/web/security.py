@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote
 
 from fastapi import Request
 
-from .config import WebConfig
+from alpr_audit.web.config import WebConfig
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import UsageError
-from ..store import Store
-from .config import WebConfig
+from alpr_audit.core.errors import UsageError
+from alpr_audit.store import Store
+from alpr_audit.web.config import WebConfig
 
 
 def check_store(config: WebConfig) -> None:
@@ -19,7 +19,7 @@ def serve(config: WebConfig, on_ready: Callable[[str], None] | None = None) -> N
     """Serve until interrupted (Ctrl-C ends it cleanly); ``on_ready`` gets the URL."""
     import uvicorn
 
-    from .app import create_app
+    from alpr_audit.web.app import create_app
 
     if not 0 < config.port < 65536:
         raise UsageError(f"--port {config.port} is out of range", hint="use 1 to 65535")

@@ -30,11 +30,11 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from ..errors import StoreError
-from ..ingest.cells import install_macros
-from ..privacy_sql import clear_pseudo_state
-from ..store import Store
-from ..store.store import CATALOG_FILE
+from alpr_audit.core.errors import StoreError
+from alpr_audit.core.cells import install_macros
+from alpr_audit.core.privacy_sql import clear_pseudo_state
+from alpr_audit.store import Store
+from alpr_audit.store.store import CATALOG_FILE
 
 T = TypeVar("T")
 #: what :meth:`Snapshots.peek` returns when nothing is remembered

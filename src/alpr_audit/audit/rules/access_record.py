@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, blank, evidence, redacted
+from alpr_audit.audit.rules.base import Rule, RuleContext, blank, evidence, redacted
 
 #: field → (its number in §1798.90.52(a), columns that together record it)
 FIELDS = {

@@ -13,8 +13,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, blank, evidence, redacted
-from .scope import USER, user_searches
+from alpr_audit.audit.rules.base import Rule, RuleContext, blank, evidence, redacted
+from alpr_audit.audit.rules.scope import USER, user_searches
 
 _ACCESS = ("Civ. Code §1798.90.52(a)(3): every access recorded with the username and the "
            "organisation the person is affiliated with; §1798.90.51(a): reasonable security "

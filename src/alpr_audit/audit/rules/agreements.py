@@ -13,7 +13,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, evidence
+from alpr_audit.audit.rules.base import Rule, RuleContext, evidence
 
 _BASIS = ("Agency sharing policy: an interagency agreement before sharing (California State "
           "Auditor report 2019-118; LAPD Special Order 31, 2020); Civ. Code "

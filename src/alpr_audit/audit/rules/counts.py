@@ -21,7 +21,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, evidence
+from alpr_audit.audit.rules.base import Rule, RuleContext, evidence
 
 _BASIS = ("California State Auditor report 2019-118: 99.9% of LAPD's stored ALPR images were "
           "not on a hot list when captured; reported for oversight (no threshold in law)")

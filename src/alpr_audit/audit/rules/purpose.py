@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, evidence
+from alpr_audit.audit.rules.base import Rule, RuleContext, evidence
 
 _PURPOSE = "Civ. Code §1798.90.52(b): ALPR data may be used only for authorized purposes"
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from ..reasons import purpose_table
-from .base import Rule, RuleContext, blank, evidence, redacted
+from alpr_audit.audit.reasons import purpose_table
+from alpr_audit.audit.rules.base import Rule, RuleContext, blank, evidence, redacted
 
 _RETENTION = ("Civ. Code §1798.90.51(b)(2)(G): the policy states how long ALPR information is "
               "kept; California State Auditor report 2019-118: retention not based on need")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, blank, evidence
-from .timeutil import local_minute_of_day
+from alpr_audit.audit.rules.base import Rule, RuleContext, blank, evidence
+from alpr_audit.audit.rules.timeutil import local_minute_of_day
 
 _MONITOR = ("Civ. Code §1798.90.51(b)(2)(C) and §1798.90.53: the usage policy must say how use "
             "is monitored for security and privacy compliance; State Auditor report 2019-118: "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from .base import Rule, RuleContext, evidence
+from alpr_audit.audit.rules.base import Rule, RuleContext, evidence
 
 _LAW = ("Civ. Code §1798.90.55(b): a public agency shall not share ALPR information except "
         "with another public agency; AG Bulletin 2023-DLE-06: not out-of-state or federal "

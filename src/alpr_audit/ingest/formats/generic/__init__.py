@@ -1,0 +1,1 @@
+"""Formats no single vendor owns: response workbooks, mapped CSV/XLSX, readings, agreements."""

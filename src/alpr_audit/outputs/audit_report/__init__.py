@@ -1,0 +1,1 @@
+"""The audit report: findings as CSV, XLSX and a PDF read by people (docs/audit.md)."""

@@ -1,0 +1,1 @@
+"""The response packet of a records request: answers per item, files, cover letter, manifest."""
