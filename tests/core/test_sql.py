@@ -18,8 +18,8 @@ from alpr_audit.core import sql
 FAST = settings(max_examples=150, deadline=None)
 CON = duckdb.connect()
 
-#: any unicode text DuckDB can store: every character but NUL and lone surrogates
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"))
+#: any unicode text Python can encode: every character but lone surrogates (NUL included)
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)))
 
 
 def _one(expr: str):
@@ -31,7 +31,7 @@ def _one(expr: str):
 @example("O'Brien")
 @example("''; DROP TABLE x; --")
 @example("back\\slash\\'")
-@example("\t\n\r\x1b\x7f")
+@example("\t\n\r\x1b\x7f\0")
 @example('"quoted"')
 def test_string_round_trips(text):
     assert _one(sql.string(text)) == text
@@ -73,9 +73,7 @@ def test_array_and_values_round_trip(items):
         assert _one(f"[{sql.values(items)}]") == items
 
 
-def test_nul_is_refused_not_cut():
-    with pytest.raises(ValueError, match="NUL"):
-        sql.string("a\0b")
+def test_unsupported_values_are_refused():
     with pytest.raises(TypeError):
         sql.literal(object())  # type: ignore[arg-type]
 

@@ -23,13 +23,14 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from alpr_audit.core.errors import AlprAuditError, UsageError
-from alpr_audit.store.store import Store
 from alpr_audit.audit import backends
 from alpr_audit.audit.packs import DEFAULT_PACK, Pack, load_pack
 from alpr_audit.audit.reasons import load_terms, purpose_table
 from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.base import EVIDENCE_COLUMNS, SEVERITIES, Rule, RuleContext
+from alpr_audit.core import sql
+from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.store.store import Store
 
 #: Latest instant in the data, per table: the default ``as_of``.
 _AS_OF_SQL = """SELECT max(t) FROM (
@@ -171,7 +172,7 @@ def _derived(store: Store, backend: Any, engine: str, path: Path) -> Any:
     """A table over a Parquet output of this run, visible to the rules' engine."""
     if engine == "duckdb":  # a TEMP view: never stored in the catalog
         store.con.execute("CREATE OR REPLACE TEMP VIEW _run_search_purposes AS "
-                          f"SELECT * FROM read_parquet('{_p(Path(backends.parquet_glob(str(path))))}')")
+                          f"SELECT * FROM read_parquet({sql.path(Path(backends.parquet_glob(str(path))))})")
         return backend.table("_run_search_purposes")
     return backend.read_parquet(str(path), table_name="_run_search_purposes")
 
@@ -213,7 +214,7 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
              files: list[tuple[Rule, Path]], work: Path) -> tuple[list[dict[str, Any]], int]:
     """Group evidence into findings and write the run's single evidence file."""
     con = store.con
-    parts = [f"SELECT '{r.id}' AS rule_id, * FROM read_parquet('{_p(Path(backends.parquet_glob(str(path))))}')"
+    parts = [f"SELECT {sql.string(r.id)} AS rule_id, * FROM read_parquet({sql.path(Path(backends.parquet_glob(str(path))))})"
              for r, path in files]
     if not parts:
         parts = ["SELECT NULL::VARCHAR AS rule_id, " + ", ".join(
@@ -222,16 +223,16 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
     con.execute("CREATE OR REPLACE TEMP VIEW _audit_ev AS " + " UNION ALL ".join(parts))
     # one finding per (rule, agency, subject); its id is hashed once per group, not per row
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _audit_groups AS
-        SELECT substr(sha256('{run_id}' || '|' || rule_id || '|' || coalesce(agency_id, '') ||
+        SELECT substr(sha256({sql.string(run_id)} || '|' || rule_id || '|' || coalesce(agency_id, '') ||
                '|' || coalesce(subject, '')), 1, 16) AS finding_id, *
         FROM (SELECT rule_id, agency_id, subject, count(*) AS n, min("at") AS first_at,
                      max("at") AS last_at FROM _audit_ev GROUP BY ALL)""")
     out = work / "evidence.parquet"
-    con.execute(f"""COPY (SELECT '{run_id}' AS run_id, g.finding_id, e.rule_id, e.agency_id,
+    con.execute(f"""COPY (SELECT {sql.string(run_id)} AS run_id, g.finding_id, e.rule_id, e.agency_id,
         e.subject, e.table_name, e.source_id, e.locator, e."at", e.note
         FROM _audit_ev e JOIN _audit_groups g ON e.rule_id = g.rule_id
          AND e.agency_id IS NOT DISTINCT FROM g.agency_id AND e.subject IS NOT DISTINCT FROM g.subject)
-        TO '{_p(out)}' (FORMAT parquet)""")
+        TO {sql.path(out)} (FORMAT parquet)""")
     groups = store.query("SELECT * FROM _audit_groups")
     notes: dict[str, list[str]] = {}
     for row in con.execute("""SELECT finding_id, note FROM (
@@ -289,15 +290,15 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
     (store.root / ev_rel).parent.mkdir(parents=True, exist_ok=True)
     shutil.move(work / "evidence.parquet", store.root / ev_rel)  # unregistered until the commit
     if purposes.is_dir():  # Spark wrote a folder of parts: one file, like every other table
-        store.con.execute(f"COPY (SELECT * FROM read_parquet('{_p(purposes / '*.parquet')}')) "
-                          f"TO '{_p(store.root / sp_rel)}' (FORMAT parquet)")
+        store.con.execute(f"COPY (SELECT * FROM read_parquet({sql.path(purposes / '*.parquet')})) "
+                          f"TO {sql.path(store.root / sp_rel)} (FORMAT parquet)")
     else:
         shutil.move(purposes, store.root / sp_rel)
     con = store.con
     old = [r[0] for r in con.execute(
         "SELECT relpath FROM table_files WHERE table_name = 'search_purposes'").fetchall()]
-    n_ev = con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / ev_rel)}')").fetchone()[0]
-    n_sp = con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / sp_rel)}')").fetchone()[0]
+    n_ev = con.execute(f"SELECT count(*) FROM read_parquet({sql.path(store.root / ev_rel)})").fetchone()[0]
+    n_sp = con.execute(f"SELECT count(*) FROM read_parquet({sql.path(store.root / sp_rel)})").fetchone()[0]
     settings = {k: {"value": v, "from": pack.origin.get(k, "default")}
                 for k, v in pack.settings.items()}
     cols = ("finding_id", "run_id", "rule_id", "severity", "agency_id", "subject",
@@ -319,7 +320,3 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
     for rel in old:  # the previous run's labels; an orphan anyway if this fails
         (store.root / rel).unlink(missing_ok=True)
     store.refresh_views()
-
-
-def _p(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -33,6 +33,7 @@ from typing import Any
 # an ImportError here means the 'spark' extra is not installed: backends.connect says so
 import pyspark  # noqa: F401
 
+from alpr_audit.core import sql
 from alpr_audit.core.schema import CATALOG_TABLES, PARQUET_TABLES, Table
 from alpr_audit.store.store import Store
 
@@ -212,7 +213,7 @@ def _register_catalog(spark: Any, store: Store) -> None:
         path = out / f"{table.name}.parquet"
         cols = ", ".join(f'"{c}"' for c in table.column_names)
         store.con.execute(f'COPY (SELECT {cols} FROM "{table.name}") TO '
-                          f"'{_sql_path(path)}' (FORMAT parquet)")
+                          f"{sql.path(path)} (FORMAT parquet)")
         spark.read.schema(spark_schema(table)).parquet(_uri(path)) \
             .createOrReplaceTempView(table.name)
     # the views now read the new export: the previous one of this store can go
@@ -221,9 +222,6 @@ def _register_catalog(spark: Any, store: Store) -> None:
     if old is not None and old != out:
         shutil.rmtree(old, ignore_errors=True)
 
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _uri(path: Path) -> str:

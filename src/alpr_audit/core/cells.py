@@ -22,6 +22,8 @@ from typing import Any
 
 import duckdb
 
+from alpr_audit.core import sql
+
 #: Empty sentinels, compared case-insensitively after trimming.
 EMPTY_SENTINELS = ("", "——", "—", "–", "-", "--", "n/a", "na", "not provided", "null", "none provided")
 
@@ -80,17 +82,9 @@ _MAX_MARKER = 48
 _WHITESPACE_SQL = " || ".join(f"chr({c})" for c in (32, 9, 10, 13, 160, 8203, 65279))
 
 
-def _sql_list(items: tuple[str, ...]) -> str:
-    return "[" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + "]"
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def macro_sql() -> list[str]:
     """The ``CREATE MACRO`` statements of the cell rules (prefixed ``aa_``)."""
-    empties = ", ".join(_sql_str(s) for s in EMPTY_SENTINELS)
+    empties = ", ".join(sql.string(s) for s in EMPTY_SENTINELS)
     return [
         # trim() strips spaces only; cells also arrive padded with tabs, CR/LF, NBSP, BOMs.
         # Most cells have no padding at all: the first branch returns them untouched, which is
@@ -110,7 +104,7 @@ def macro_sql() -> list[str]:
         "WHEN NOT (contains(t, '*') OR contains(t, '#') OR contains(t, '.') "
         "OR contains(lower(t), 'redact') OR contains(lower(t), 'exempt') "
         "OR contains(lower(t), 'withheld')) THEN false "
-        f"ELSE regexp_full_match(t, {_sql_str(REDACTION_PATTERN)}, 'i') END",
+        f"ELSE regexp_full_match(t, {sql.string(REDACTION_PATTERN)}, 'i') END",
         "CREATE OR REPLACE TEMP MACRO aa_text_t(t) AS CASE WHEN aa_empty_t(t) THEN NULL "
         "WHEN aa_redacted_t(t) THEN NULL ELSE t END",
         # Integers. Plain digits take the fast cast (a cast of '4.5' to BIGINT would round,
@@ -139,12 +133,12 @@ def macro_sql() -> list[str]:
         "* 86400000000) AS BIGINT)) END",
         "CREATE OR REPLACE TEMP MACRO aa_ts_offset(x) AS CASE "
         r"WHEN regexp_matches(x, '[+-]\d\d:?\d\d$') "
-        f"THEN timezone('UTC', try_strptime(x, {_sql_list(OFFSET_FORMATS)})) END",
+        f"THEN timezone('UTC', try_strptime(x, {sql.array(OFFSET_FORMATS)})) END",
         # Trimmed text → timestamp; empty, redacted and unknown forms all give NULL. Every form
         # starts with a digit; the test also keeps out the words DuckDB's strptime accepts
         # whatever the format ('epoch', 'infinity').
         "CREATE OR REPLACE TEMP MACRO aa_ts_t(t) AS CASE WHEN ascii(t) BETWEEN 48 AND 57 THEN "
-        f"coalesce(try_strptime(t, {_sql_list(TIMESTAMP_FORMATS)}), aa_excel_serial(t), "
+        f"coalesce(try_strptime(t, {sql.array(TIMESTAMP_FORMATS)}), aa_excel_serial(t), "
         "aa_ts_offset(t)) END",
         # Time frames: 'A\nB' (two lines in one cell) or 'A to B'; part i of a trimmed cell,
         # untrimmed (trim it in the next query layer: macros whose argument is itself a

@@ -12,12 +12,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from alpr_audit.core import sql
 from alpr_audit.core.privacy import KINDS, Pseudonymizer
-
-
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _hmac_pads(pz: Pseudonymizer) -> tuple[bytes, bytes] | None:
@@ -42,13 +38,13 @@ def pseudo_expr(pz: Pseudonymizer, kind: str, expr: str) -> str:
     text (DuckDB quotes query text in its errors), and no join is needed, so a streamed log
     keeps the order of its source files.
     """
-    lookup = f"getvariable('aa_pseudo_map')[{lit(kind)} || chr(31) || {expr}]"
+    lookup = f"getvariable('aa_pseudo_map')[{sql.string(kind)} || chr(31) || {expr}]"
     if _hmac_pads(pz) is None:
         return f"(CASE WHEN {expr} IS NULL THEN NULL ELSE {lookup} END)"
     norm = f"trim(regexp_replace(lower({expr}), ' +', ' ', 'g'))"
     inner = (f"unhex(sha256(getvariable('aa_pseudo_ipad') || "
-             f"encode({lit(kind)} || chr(31) || {norm})))")
-    token = (f"{lit(KINDS.get(kind, kind) + '-')} || "
+             f"encode({sql.string(kind)} || chr(31) || {norm})))")
+    token = (f"{sql.string(KINDS.get(kind, kind) + '-')} || "
              f"left(sha256(getvariable('aa_pseudo_opad') || {inner}), 12)")
     return (f"(CASE WHEN {expr} IS NULL THEN NULL "
             f"WHEN NOT regexp_full_match({expr}, '[ -~]*') THEN {lookup} "

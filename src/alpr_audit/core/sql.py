@@ -7,9 +7,8 @@ whole file, a column name — and those are quoted here, and only here
 (``tests/core/test_sql.py`` fails when a quoting idiom appears anywhere else in ``src/``).
 
 DuckDB string literals follow standard SQL: the only special character is the single quote,
-written twice; backslashes are ordinary characters (``E'…'`` strings are never produced). The
-one value a literal cannot carry is the NUL character, which DuckDB's VARCHAR refuses: it is
-rejected here with a clear error rather than silently cut.
+written twice; backslashes, control characters and even NUL are ordinary characters inside
+it (``E'…'`` strings, where a backslash escapes, are never produced).
 """
 
 from __future__ import annotations
@@ -24,13 +23,8 @@ Value = str | int | float | bool | dt.date | dt.datetime | None
 
 
 def string(text: str) -> str:
-    """``text`` as a SQL string literal: ``O'Brien`` → ``'O''Brien'``.
-
-    Raises :class:`ValueError` for text holding a NUL character (DuckDB cannot store it).
-    """
+    """``text`` as a SQL string literal: ``O'Brien`` → ``'O''Brien'``."""
     text = str(text)
-    if "\0" in text:
-        raise ValueError("SQL text cannot hold a NUL character")
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -72,8 +66,6 @@ def identifier(name: str) -> str:
     Quoting always (not only when needed) keeps reserved words and mixed case working.
     """
     name = str(name)
-    if "\0" in name:
-        raise ValueError("a SQL identifier cannot hold a NUL character")
     return '"' + name.replace('"', '""') + '"'
 
 

@@ -35,10 +35,11 @@ from typing import Any
 import pyarrow as pa
 
 from alpr_audit.agencies import registry as agency_registry
+from alpr_audit.core import sql
 from alpr_audit.core.errors import StoreError
 from alpr_audit.core.schema import TABLES, Table
-from alpr_audit.store import Store, layout
 from alpr_audit.ingest.base import PUBLISHER, StageResult, stage_name
+from alpr_audit.store import Store, layout
 
 
 @dataclass
@@ -60,10 +61,6 @@ class Counts:
         self.rows_duplicate += dup
         self.by_table[table] = {"read": read, "loaded": loaded, "rejected": rejected,
                                 "duplicate": dup}
-
-
-def _lit(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
 def _stage_columns(store: Store, stage: str) -> set[str]:
@@ -110,7 +107,7 @@ def _insert_map(store: Store, rows: list[tuple[str, str]]) -> None:
 
 
 def _constant(value: str | None, publisher_id: str | None) -> str:
-    return _lit(publisher_id) if value is PUBLISHER else _lit(value)
+    return sql.nullable(publisher_id) if value is PUBLISHER else sql.nullable(value)
 
 
 def _write_table(store: Store, table: Table, staged: Path, source_id: str,
@@ -129,14 +126,14 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
             SELECT _kb FROM {stage} WHERE _reject IS NULL GROUP BY _kb HAVING count(*) > 1)""")
 
     exprs: dict[str, str] = {
-        "source_id": _lit(source_id),
+        "source_id": sql.nullable(source_id),
         "locator": f"coalesce(s._locator, 'row ' || (s.rowid + {result.locator_base}))",
-        table.publisher: _lit(publisher_id),
+        table.publisher: sql.nullable(publisher_id),
         "natural_key": "CASE WHEN s._has_id THEN s._kb ELSE hash(s._kb, coalesce(r.rk, 1)) END",
         "occurrence": "CAST(CASE WHEN s._has_id THEN 1 ELSE coalesce(r.rk, 1) END AS INTEGER)",
     }
     if "log_kind" in table.column_names and "log_kind" not in have:
-        exprs["log_kind"] = _lit(result.log_kind)
+        exprs["log_kind"] = sql.nullable(result.log_kind)
     joins = []
     for i, (raw_col, id_col) in enumerate(table.agency_refs):
         default = _constant(result.constants.get(id_col), publisher_id)
@@ -171,11 +168,11 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
         WHERE s._reject IS NULL AND NOT (s._has_id AND coalesce(r.rk, 1) > 1)
       ) k WHERE true {existing}"""
     if table.name in layout.PARTITIONED:  # a folder of agency/month files (store/layout.py)
-        sql = layout.partitioned_copy(rows, table.name, staged, source_id)
+        copy = layout.partitioned_copy(rows, table.name, staged, source_id)
     else:
-        sql = f"""COPY ({rows}) TO '{str(staged).replace("'", "''")}'
+        copy = f"""COPY ({rows}) TO {sql.path(staged)}
                   (FORMAT parquet, COMPRESSION snappy)"""
-    row = con.execute(sql).fetchone()
+    row = con.execute(copy).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -230,7 +227,7 @@ def finalize(
             )
             for name in result.tables:
                 tx.execute(
-                    f"""INSERT INTO rejects SELECT {_lit(source_id)},
+                    f"""INSERT INTO rejects SELECT {sql.nullable(source_id)},
                         coalesce(_locator, 'row ' || (rowid + {result.locator_base})), _raw, _reject
                     FROM {stage_name(name)} WHERE _reject IS NOT NULL ORDER BY rowid""")
             agency_registry.upsert(tx, parsed)

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from alpr_audit.core.errors import IngestError
+from alpr_audit.core import sql
 from alpr_audit.core.cells import cell_text
+from alpr_audit.core.errors import IngestError
 
 BATCH_ROWS = 50_000
 #: Longest cell the Python CSV reader accepts (its default, 128 KiB, is less than real cells
@@ -107,9 +108,8 @@ def duckdb_csv_relation(path: Path, ncols: int, skip: int) -> str:
     """
     names = ", ".join(f"'c{i}'" for i in range(ncols))
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols))
-    p = str(path).replace("'", "''")
     return (
-        f"read_csv('{p}', header = false, skip = {skip}, delim = ',', quote = '\"', "
+        f"read_csv({sql.path(path)}, header = false, skip = {skip}, delim = ',', quote = '\"', "
         f"escape = '\"', auto_detect = false, columns = {{{cols}}}, strict_mode = true, "
         f"null_padding = false, max_line_size = 16777216) t({names})"
     )

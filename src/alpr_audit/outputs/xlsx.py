@@ -29,6 +29,7 @@ from typing import Any
 
 import xlsxwriter
 
+from alpr_audit.core import sql
 from alpr_audit.outputs.safe import safe_text
 
 #: Rows an Excel sheet holds (1,048,576).
@@ -234,7 +235,7 @@ def _xml_text(expr: str) -> str:
 
 def _cell_sql(c: int, name: str, typ: str, cells: _Cells) -> str:
     """SQL for one cell's XML (``''`` for NULL) of the column ``name`` of type ``typ``."""
-    v = '"' + name.replace('"', '""') + '"'
+    v = sql.identifier(name)
     ref = f"<c r=\"{_col_letter(c)}{_ROW}\""
     if typ in ("BOOLEAN",):
         flag = f"CASE WHEN {v} THEN '1' WHEN NOT {v} THEN '0' END"  # NULL stays NULL

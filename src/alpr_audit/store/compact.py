@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.store import layout
 from alpr_audit.store.store import Store
@@ -92,8 +93,7 @@ def _compact_table(store: Store, table: str) -> TableCompaction:
     if not merge:
         return TableCompaction(table, before, before, 0, 0)
     cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
-    paths = ", ".join("'" + str(store.root / r).replace("'", "''") + "'" for r in merge)
-    select = f"SELECT {cols} FROM read_parquet([{paths}], union_by_name = true)"
+    select = f"SELECT {cols} FROM read_parquet({sql.paths(store.root / r for r in merge)}, union_by_name = true)"
     token = secrets.token_hex(4)
     out = store.staging_dir / f"compact-{table}-{token}"
     out.parent.mkdir(parents=True, exist_ok=True)

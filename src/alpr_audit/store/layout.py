@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from alpr_audit.core import sql
+
 #: the partition month column written into partitioned files (not a table column)
 MONTH = "_month"
 #: rows per Parquet row group: small enough that statistics skip, large enough to scan fast
@@ -46,10 +48,6 @@ PARTITIONED: dict[str, Partitioning] = {
 }
 
 
-def _sql_path(path: Path | str) -> str:
-    return str(path).replace("'", "''")
-
-
 def is_partitioned_file(relpath: str) -> bool:
     """Whether a registered file lies in the partitioned layout (``…/_month=…/``)."""
     return f"/{MONTH}=" in relpath
@@ -62,7 +60,7 @@ def partitioned_copy(select_sql: str, table: str, out_dir: Path, prefix: str) ->
     return f"""COPY (
         SELECT *, strftime("{p.time}", '%Y-%m') AS {MONTH} FROM ({select_sql}) _rows
         ORDER BY "{p.agency}", "{p.time}"
-      ) TO '{_sql_path(out_dir)}' (FORMAT parquet, COMPRESSION zstd,
+      ) TO {sql.path(out_dir)} (FORMAT parquet, COMPRESSION zstd,
         PARTITION_BY ("{p.agency}", {MONTH}), WRITE_PARTITION_COLUMNS true,
         FILENAME_PATTERN '{prefix}_{{i}}', ROW_GROUP_SIZE {ROW_GROUP_SIZE},
         OVERWRITE_OR_IGNORE true)"""
@@ -74,9 +72,8 @@ def written_files(con: object, out_dir: Path) -> list[tuple[Path, int]]:
     files = sorted(out_dir.rglob("*.parquet"))
     if not files:
         return []
-    listed = ", ".join(f"'{_sql_path(f)}'" for f in files)
     rows = dict(con.execute(  # type: ignore[attr-defined]
-        f"SELECT file_name, sum(num_rows) FROM parquet_file_metadata([{listed}]) GROUP BY 1"
+        f"SELECT file_name, sum(num_rows) FROM parquet_file_metadata({sql.paths(files)}) GROUP BY 1"
     ).fetchall())
     return [(f, int(rows.get(str(f), 0))) for f in files]
 
@@ -89,12 +86,10 @@ def view_body(table: str, columns: list[str], files: list[Path], root: Path) -> 
     flat = [f for f in files if f not in set(parted)]
     parts = []
     if flat:
-        paths = ", ".join(f"'{_sql_path(p)}'" for p in flat)
-        parts.append(f"SELECT {cols} FROM read_parquet([{paths}], union_by_name = true)")
+        parts.append(f"SELECT {cols} FROM read_parquet({sql.paths(flat)}, union_by_name = true)")
     if parted:
         key = PARTITIONED[table].agency if table in PARTITIONED else None
         types = f"{{'{key}': VARCHAR, '{MONTH}': VARCHAR}}" if key else f"{{'{MONTH}': VARCHAR}}"
-        paths = ", ".join(f"'{_sql_path(p)}'" for p in parted)
-        parts.append(f"SELECT {cols} FROM read_parquet([{paths}], union_by_name = true, "
+        parts.append(f"SELECT {cols} FROM read_parquet({sql.paths(parted)}, union_by_name = true, "
                      f"hive_partitioning = true, hive_types = {types})")
     return " UNION ALL ".join(parts)

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from alpr_audit.core.errors import StoreError
+from alpr_audit.core import sql
 from alpr_audit.core.cells import install_macros
+from alpr_audit.core.errors import StoreError
 from alpr_audit.core.schema import PARQUET_TABLES, SCHEMA_VERSION
 from alpr_audit.store import layout, migrations
 
@@ -99,7 +100,7 @@ class Store:
         tmp = root / ".tmp"
         if not read_only:
             tmp.mkdir(exist_ok=True)
-            con.execute(f"SET temp_directory = '{_sql_path(tmp)}'")
+            con.execute(f"SET temp_directory = {sql.path(tmp)}")
             store._migrate()
             store._remove_uncommitted_files()
         else:
@@ -217,7 +218,3 @@ class Store:
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from alpr_audit.core import sql
 from alpr_audit.synth import vocab as V
 from alpr_audit.synth._duck import epoch_s, sql_uuid, sql_uuid_of
 from alpr_audit.synth.flock_stream import AuditStream, base_sql
@@ -74,7 +75,7 @@ def _cells(s: AuditStream) -> dict[str, str]:
     wild = f"left({plate_raw}, {q} - 1) || '*' || substr({plate_raw}, {q} + 1)"
     if s.log_kind == "org":
         name = f"CASE WHEN hh(i, 'nm') % 100 < 4 THEN {marker} ELSE {officer} END"
-        org = V.sql_str(s.publisher)
+        org = sql.string(s.publisher)
         plate_cut = (250, 600, 720, 900)
     else:
         name = (
@@ -85,7 +86,7 @@ def _cells(s: AuditStream) -> dict[str, str]:
         names = V.AGENCY_NAMES
         # Skewed: a few neighbours search a lot, most agencies rarely (pow > 1 favours low idx).
         org = (
-            f"CASE WHEN hh(i, 'own') % 100 < 12 THEN {V.sql_str(s.publisher.upper())} "
+            f"CASE WHEN hh(i, 'own') % 100 < 12 THEN {sql.string(s.publisher.upper())} "
             f"ELSE {V.sql_list(names)}[1 + floor({len(names)} * pow(uu(i, 'org'), 2.5))::INTEGER] END"
         )
         plate_cut = (650, 770, 820, 920)

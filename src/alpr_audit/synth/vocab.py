@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alpr_audit.core import sql
+
 #: Cell values agencies and Flock use to redact (FORMATS.md, "Common cell rules").
 REDACTION_MARKERS: tuple[str, ...] = ("***", "REDACTED", "[REDACTED]", "###", "* * *", "7923.600 GC")
 
@@ -155,14 +157,9 @@ BAD_SPLIT: tuple[tuple[str, str], ...] = (
 )
 
 
-def sql_str(value: str) -> str:
-    """A DuckDB string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def sql_list(values: Sequence[str]) -> str:
     """A DuckDB list literal of strings."""
-    return "[" + ", ".join(sql_str(v) for v in values) + "]"
+    return sql.array(values)
 
 
 def expand(weighted: Sequence[tuple[str, int]]) -> list[str]:

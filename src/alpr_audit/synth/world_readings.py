@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from alpr_audit.core import sql
 from alpr_audit.synth import vocab as V
 from alpr_audit.synth import world_vocab as W
 from alpr_audit.synth._duck import epoch_s, sql_uuid_of
@@ -57,9 +58,8 @@ def _detections_sql(aw: AgencyWorld, n: int) -> str:
              "chr(65 + ((hv >> 10) % 26)::INTEGER) || chr(65 + ((hv >> 15) % 26)::INTEGER) || "
              "lpad(((hv >> 20) % 1000)::VARCHAR, 3, '0')")
     states = V.sql_list(["CA"] * 92 + ["NV", "AZ", "OR", "TX", "WA", "UT", "NM", "FL"])
-    name = aw.name.replace("'", "''")
     return f"""
-    SELECT '{name}' AS "Agency", {sql_uuid_of("hh(h, 'rd1')", "hh(h, 'rd2')")} AS "Read ID",
+    SELECT {sql.string(aw.name)} AS "Agency", {sql_uuid_of("hh(h, 'rd1')", "hh(h, 'rd2')")} AS "Read ID",
       '{prefix}-LPR-' || lpad(cam::VARCHAR, 2, '0') AS "Camera",
       {plate} AS "Plate", {states}[1 + (hv % 100)::INTEGER] AS "Plate State",
       strftime(make_timestamp(ts_s * 1000000), '%Y-%m-%dT%H:%M:%SZ') AS "Read Time",
@@ -72,9 +72,8 @@ def _detections_sql(aw: AgencyWorld, n: int) -> str:
 def _hits_sql(aw: AgencyWorld, n: int) -> str:
     ratio = HIT_RATIO[aw.profile.kind]
     lists = V.sql_list(list(W.STATE_HOTLISTS) * 3 + list(aw.hotlists))
-    name = aw.name.replace("'", "''")
     return f"""
-    SELECT '{name}' AS "Agency", {sql_uuid_of("hh(h, 'al1')", "hh(h, 'al2')")} AS "Alert ID",
+    SELECT {sql.string(aw.name)} AS "Agency", {sql_uuid_of("hh(h, 'al1')", "hh(h, 'al2')")} AS "Alert ID",
       {sql_uuid_of("hh(h, 'rd1')", "hh(h, 'rd2')")} AS "Read ID",
       {lists}[1 + (hh(h, 'hl') % {len(W.STATE_HOTLISTS) * 3 + len(aw.hotlists)})::INTEGER] AS "Hotlist",
       strftime(make_timestamp((ts_s + 1 + (hh(h, 'dl') % 4)::BIGINT) * 1000000),
@@ -87,12 +86,11 @@ def write_readings(con: duckdb.DuckDBPyConnection, aw: AgencyWorld, out: Path) -
     """Write ``detections.csv`` and ``hits.csv`` of one agency; return per-file facts."""
     n = reads_per_agency(aw.scale)
     files = []
-    for fname, sql in ((DETECTIONS_FILE, _detections_sql(aw, n)), (HITS_FILE, _hits_sql(aw, n))):
-        path = str(out / fname).replace("'", "''")
+    for fname, query in ((DETECTIONS_FILE, _detections_sql(aw, n)), (HITS_FILE, _hits_sql(aw, n))):
         # No ORDER BY: range() yields reads in order and the connection preserves insertion
         # order, so the file is in time order without a (costly) sort of 10^7 text rows.
-        con.execute(f"COPY ({sql}) TO '{path}' (FORMAT csv, HEADER true)")
-        rows = con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]
+        con.execute(f"COPY ({query}) TO {sql.path(out / fname)} (FORMAT csv, HEADER true)")
+        rows = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
         files.append({"file": f"{aw.folder}/{fname}", "format": fname.split(".")[0], "rows": rows})
     return files
 
@@ -112,10 +110,10 @@ def retention_ranges(con: duckdb.DuckDBPyConnection, aw: AgencyWorld, cutoff_s: 
                      ts_s + 1 + (hh(h, 'dl') % 4)::BIGINT AS t FROM ({_base(aw, n)})
                      WHERE uu(h, 'hit') < {ratio!r}"""),
     }
-    for what, (fname, sql) in queries.items():
+    for what, (fname, query) in queries.items():
         rows = con.execute(f"""
             SELECT min(r), max(r), count(*) FROM (
-              SELECT r, r - row_number() OVER (ORDER BY r) AS grp FROM ({sql}) WHERE t < {cutoff_s})
+              SELECT r, r - row_number() OVER (ORDER BY r) AS grp FROM ({query}) WHERE t < {cutoff_s})
             GROUP BY grp ORDER BY 1""").fetchall()
         out[what] = {
             "file": f"{aw.folder}/{fname}",

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from alpr_audit.core import sql
 from alpr_audit.synth import vocab as V
 from alpr_audit.synth import world_vocab as W
 from alpr_audit.synth._duck import sql_uuid_of, write_lines
@@ -151,7 +152,7 @@ def add_searches(con: duckdb.DuckDBPyConnection, aw: AgencyWorld, inj: Injection
         FROM allr""")
         con.execute(f"""
         INSERT INTO srch
-        SELECT '{aw.name.replace("'", "''")}', {aw.index},
+        SELECT {sql.string(aw.name)}, {aw.index},
           CASE WHEN year(ts) = 2024 THEN '{NETWORK_FILES[0][0]}' ELSE '{NETWORK_FILES[1][0]}' END,
           row_number() OVER (PARTITION BY year(ts) ORDER BY ts, g) + 1,
           g, uid, kind, org, name, ts, reason, plate, filters, prompt, stype, nets, tag, near
@@ -205,24 +206,24 @@ def write_network_audits(con: duckdb.DuckDBPyConnection, aw: AgencyWorld, out: P
         "Text Prompt": "prompt",
         "Moderation": V.sql_pick_weighted(V.MODERATION, "hh(g, 'mod')"),
     }
-    name = aw.name.replace("'", "''")
+    name = sql.string(aw.name)
     for fname, _year, variant in NETWORK_FILES:
         headers = AUDIT_VARIANTS[variant]
         # Flock quotes every cell, ends records with CRLF and keeps the LF inside Time Frame.
         line = " || '\",\"' || ".join(f"({cells[h]})" for h in headers)
-        sql = f"""
+        query = f"""
         SELECT '"' || {line} || '"' || chr(13) || chr(10) AS line FROM (
           SELECT *, tf1 - to_seconds(([3600, 7200, 86400, 604800, 2592000])
                                      [1 + (hh(g, 'du') % 5)::INTEGER]) AS tf0
           FROM (SELECT *, ts - to_seconds(CASE WHEN uu(g, 'gp') < 0.5 THEN 0
                         ELSE (hh(g, 'gp2') % 3600)::BIGINT END) AS tf1
-                FROM srch WHERE agency = '{name}' AND file = '{fname}'))
+                FROM srch WHERE agency = {name} AND file = {sql.string(fname)}))
         ORDER BY "row"
         """
         header = ('"' + '","'.join(headers) + '"\r\n').encode()
-        n = con.execute(f"SELECT count(*) FROM srch WHERE agency = '{name}' AND file = '{fname}'"
+        n = con.execute(f"SELECT count(*) FROM srch WHERE agency = {name} AND file = {sql.string(fname)}"
                         ).fetchall()[0][0]
-        written = write_lines(con, sql, out / fname, header, total=n)
+        written = write_lines(con, query, out / fname, header, total=n)
         files.append({"file": f"{aw.folder}/{fname}", "format": "flock_audit",
                       "log_kind": "network_audit", "variant": variant, "rows": written})
     return files

@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from alpr_audit.audit.rules.base import SEVERITIES
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
-from alpr_audit.core.privacy_sql import fill_pseudo_map, lit, pseudo_expr
+from alpr_audit.core.privacy_sql import fill_pseudo_map, pseudo_expr
 from alpr_audit.store import Store
-from alpr_audit.audit.rules.base import SEVERITIES
 
 #: TEMP tables: the run's evidence numbered in report order, and the name and e-mail of
 #: each user a finding is about (both dropped by :func:`close`).
@@ -166,9 +167,9 @@ def open_evidence(store: Store, run: RunInfo, privacy: Privacy) -> int:
     the display subject and a note that names no user); returns its row count."""
     con = store.con
     if run.evidence_file is None:
-        src = ("SELECT * FROM evidence WHERE run_id = " + lit(run.run_id))
+        src = ("SELECT * FROM evidence WHERE run_id = " + sql.string(run.run_id))
     else:
-        src = f"SELECT * FROM read_parquet({lit(str(store.root / run.evidence_file))})"
+        src = f"SELECT * FROM read_parquet({sql.string(str(store.root / run.evidence_file))})"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {EV} AS
         SELECT e.*, row_number() OVER (ORDER BY e.rule_id, e.agency_id, e.subject, e."at",
                                        e.source_id, e.locator) AS ev_n,
@@ -176,7 +177,7 @@ def open_evidence(store: Store, run: RunInfo, privacy: Privacy) -> int:
                coalesce(a.name, e.agency_id) AS agency_name, sj.name AS subject_agency_name
         FROM ({src}) e
         LEFT JOIN (SELECT finding_id, json_extract_string(details, '$.subject_kind')
-                   AS subject_kind FROM findings WHERE run_id = {lit(run.run_id)}) f
+                   AS subject_kind FROM findings WHERE run_id = {sql.string(run.run_id)}) f
                USING (finding_id)
         LEFT JOIN agencies a ON a.agency_id = e.agency_id
         LEFT JOIN agencies sj ON sj.agency_id = e.subject""")

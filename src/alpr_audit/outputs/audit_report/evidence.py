@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from alpr_audit.core.privacy_sql import lit
-from alpr_audit.store import Store
+from alpr_audit.core import sql
 from alpr_audit.outputs.audit_report.data import EV, Privacy
+from alpr_audit.store import Store
 
 _FILE = r"regexp_extract(so.path, '[^/\\]+$')"
 
@@ -114,25 +114,21 @@ def evidence_sql(table: str, cond: str, privacy: Privacy, *,
     join = (f"LEFT JOIN {table} n ON n.source_id = e.source_id AND n.locator = e.locator "
             f"{view.joins}") if view else ""
     # one normalised row per evidence row, even where a locator is not unique in its table
-    sql = (f"SELECT {', '.join(f'{x} AS {_q(h)}' for h, x in allc)} "
+    query = (f"SELECT {', '.join(f'{x} AS {sql.identifier(h)}' for h, x in allc)} "
            f"FROM (SELECT * FROM {EV} WHERE {cond}) e {join} "
            f"LEFT JOIN sources so ON so.source_id = e.source_id "
            + ("QUALIFY row_number() OVER (PARTITION BY e.ev_n) = 1 " if view else "")
            + "ORDER BY e.ev_n")
-    return [h for h, _ in allc], sql
+    return [h for h, _ in allc], query
 
 
-def safe_sql(store: Store, sql: str, safe: Any) -> str:
-    """``sql`` with every VARCHAR column passed through ``safe`` (an SQL wrapper such as
+def safe_sql(store: Store, query: str, safe: Any) -> str:
+    """``query`` with every VARCHAR column passed through ``safe`` (an SQL wrapper such as
     :func:`~alpr_audit.outputs.safe.sql_safe`), other types unchanged."""
-    desc = store.con.execute(f"DESCRIBE {sql}").fetchall()
-    cols = [(_q(d[0]), str(d[1]).upper()) for d in desc]
+    desc = store.con.execute(f"DESCRIBE {query}").fetchall()
+    cols = [(sql.identifier(d[0]), str(d[1]).upper()) for d in desc]
     body = ", ".join(f"{safe(c)} AS {c}" if t == "VARCHAR" else c for c, t in cols)
-    return f"SELECT {body} FROM ({sql}) q"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return f"SELECT {body} FROM ({query}) q"
 
 
 def evidence_groups(store: Store) -> list[dict[str, Any]]:
@@ -157,9 +153,9 @@ def top_evidence(store: Store, finding_ids: list[str], top: int,
         f"SELECT DISTINCT table_name FROM {EV} WHERE {where}").fetchall()]
     try:
         for table in tables:
-            cols, sql = evidence_sql(table, f"{where} AND table_name = {lit(table)}",
+            cols, query = evidence_sql(table, f"{where} AND table_name = {sql.string(table)}",
                                      privacy, head=False)
-            cur = con.execute(sql.replace("SELECT ", "SELECT e.finding_id AS _fid, ", 1))
+            cur = con.execute(query.replace("SELECT ", "SELECT e.finding_id AS _fid, ", 1))
             names = ["_fid", *cols]
             for row in cur.fetchall():
                 rec = dict(zip(names, row))

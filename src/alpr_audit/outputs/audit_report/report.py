@@ -27,16 +27,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
-from alpr_audit.core.privacy_sql import clear_pseudo_state, lit
-from alpr_audit.outputs.safe import safe_cell, sql_safe
-from alpr_audit.outputs.xlsx import Sheet, SheetResult, sheet_name, write_workbook
-from alpr_audit.store import Store
+from alpr_audit.core.privacy_sql import clear_pseudo_state
 from alpr_audit.core.timing import Laps
 from alpr_audit.outputs.audit_report import data as rd
 from alpr_audit.outputs.audit_report.charts import Chart, build_charts
-from alpr_audit.outputs.audit_report.evidence import evidence_groups, evidence_sql, safe_sql, top_evidence
-from alpr_audit.outputs.audit_report.pdf import MAX_DETAILED, MAX_OTHER, build_data, pick_detailed, write_pdf
+from alpr_audit.outputs.audit_report.evidence import (
+    evidence_groups,
+    evidence_sql,
+    safe_sql,
+    top_evidence,
+)
+from alpr_audit.outputs.audit_report.pdf import (
+    MAX_DETAILED,
+    MAX_OTHER,
+    build_data,
+    pick_detailed,
+    write_pdf,
+)
+from alpr_audit.outputs.safe import safe_cell, sql_safe
+from alpr_audit.outputs.xlsx import Sheet, SheetResult, sheet_name, write_workbook
+from alpr_audit.store import Store
 
 #: Evidence rows one sheet of findings.xlsx holds at most (the evidence table holds all).
 SHEET_CAP = 100_000
@@ -233,13 +245,13 @@ def _sheets(store: Store, run: rd.RunInfo, pack_title: str, findings: list[dict[
     titles = {f["rule_id"]: f["title"] for f in findings}
     for i, (g, name) in enumerate(zip(groups, names)):
         rule, table, total = g["rule_id"], g["table_name"], int(g["n"])
-        cols, sql = evidence_sql(table, f"rule_id = {lit(rule)} AND table_name = "
-                                           f"{lit(table)}", privacy)
+        cols, query = evidence_sql(table, f"rule_id = {sql.string(rule)} AND table_name = "
+                                           f"{sql.string(table)}", privacy)
         # Materialised once: the XLSX writer refers to each column several times per cell,
         # and DuckDB would recompute the pseudonym HMACs for every reference.
         rows = rd.materialise(store, f"{rd.SHEET_PREFIX}{i}",
-                              safe_sql(store, sql, sql_safe), cap)
-        where = (f"SELECT * FROM evidence WHERE run_id = '{run.run_id}' AND rule_id = '{rule}'")
+                              safe_sql(store, query, sql_safe), cap)
+        where = (f"SELECT * FROM evidence WHERE run_id = {sql.string(run.run_id)} AND rule_id = {sql.string(rule)}")
         yield Sheet(
             name, cols, [], title=f"{rule}: {titles.get(rule, '')} — evidence in {table}",
             note=f"all {total:,} evidence rows (a sheet holds at most {cap:,})",

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from alpr_audit import __version__
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
-from alpr_audit.core.privacy_sql import clear_pseudo_state, fill_pseudo_map, lit, pseudo_expr
+from alpr_audit.core.privacy_sql import clear_pseudo_state, fill_pseudo_map, pseudo_expr
 from alpr_audit.core.schema import SCHEMA_VERSION, TABLES
-from alpr_audit.store import Store
 from alpr_audit.outputs.atomic import MARKER, atomic_dir
+from alpr_audit.store import Store
 
 RELEASE_FIELDS = ("names", "plates", "user_ids", "emails", "case_numbers")
 #: plate-shaped words in free text (California and common US formats)
@@ -88,7 +89,7 @@ def _select(store: Store, table: str, pz: Pseudonymizer, release: set[str],
             fill_pseudo_map(store.con, pz, kind, q, frm)
             out.append(f"{pseudo_expr(pz, kind, q)} AS {q}")
         elif c in FREE_TEXT.get(table, ()) and "plates" not in release:
-            out.append(f"regexp_replace({q}, {lit(PLATE_TEXT)}, '[plate]', 'gi') AS {q}")
+            out.append(f"regexp_replace({q}, {sql.string(PLATE_TEXT)}, '[plate]', 'gi') AS {q}")
         elif c == PATH_COLUMNS.get(table):
             out.append(f"regexp_extract({q}, '[^/\\\\]*$') AS {q}")
         else:
@@ -108,7 +109,7 @@ def _subject_select(store: Store, table: str, pz: Pseudonymizer, release: set[st
     fill_pseudo_map(store.con, pz, "user", "subject", f'FROM "{table}" t WHERE {kind} = \'user\'')
     token = pseudo_expr(pz, "user", "subject")
     text = "message" if table == "findings" else "note"
-    scrubbed = (f"regexp_replace({text}, {lit(PLATE_TEXT)}, '[plate]', 'gi')"
+    scrubbed = (f"regexp_replace({text}, {sql.string(PLATE_TEXT)}, '[plate]', 'gi')"
                 if "plates" not in release else text)
     user = f"{kind} = 'user' AND subject IS NOT NULL AND length(trim(subject)) >= 2"
     return _select(store, table, pz, release, {
@@ -137,9 +138,9 @@ def export_parquet(store: Store, out: Path, release: set[str] | frozenset[str] =
                     cols = _select(store, table, pz, set(release))
                 path = tmp / f"{table}.parquet"
                 store.con.execute(f'COPY (SELECT {cols} FROM "{table}" t) TO '
-                                  f"{lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+                                  f"{sql.string(str(path))} (FORMAT parquet, COMPRESSION zstd)")
                 result.tables[table] = store.con.execute(
-                    f"SELECT count(*) FROM read_parquet({lit(str(path))})").fetchone()[0]
+                    f"SELECT count(*) FROM read_parquet({sql.string(str(path))})").fetchone()[0]
             manifest = {
                 "generator": f"alpr-audit {__version__}", "schema_version": SCHEMA_VERSION,
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

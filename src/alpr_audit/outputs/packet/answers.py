@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from alpr_audit.core import sql
 from alpr_audit.core.privacy import Pseudonymizer
-from alpr_audit.core.privacy_sql import fill_pseudo_map, lit, pseudo_expr
+from alpr_audit.core.privacy_sql import fill_pseudo_map, pseudo_expr
 from alpr_audit.outputs.safe import sql_safe
-from alpr_audit.store import Store
 from alpr_audit.requests.model import RequestItem
+from alpr_audit.store import Store
 
 #: Fields an operator may release instead of pseudonymising.
 RELEASE_FIELDS = ("names", "plates", "user_ids", "emails", "case_numbers")
@@ -91,7 +92,7 @@ class ItemAnswer:
 
 
 def id_list(ids: Sequence[str]) -> str:
-    return "(" + ", ".join(lit(i) for i in ids) + ")" if ids else "(NULL)"
+    return "(" + ", ".join(sql.string(i) for i in ids) + ")" if ids else "(NULL)"
 
 
 class _Ctx:
@@ -141,10 +142,10 @@ class _Ctx:
         """`` AND …`` bounding ``column`` by the item's period (inclusive dates)."""
         out = ""
         if self.item.period_start:
-            out += f" AND {column} >= DATE {lit(self.item.period_start.isoformat())}"
+            out += f" AND {column} >= DATE {sql.string(self.item.period_start.isoformat())}"
         if self.item.period_end:
             end = self.item.period_end + dt.timedelta(days=1)
-            out += f" AND {column} < DATE {lit(end.isoformat())}"
+            out += f" AND {column} < DATE {sql.string(end.isoformat())}"
         return out
 
     def rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -211,7 +212,7 @@ def _sharing(ctx: _Ctx, who: str) -> ItemAnswer:
     detail = ("network_name" if data_kind == "detections" else
               "unnest(CASE WHEN len(hotlists) > 0 THEN hotlists ELSE [NULL]::VARCHAR[] END)")
     detail_name = "networks" if data_kind == "detections" else "hot_lists"
-    sql = f"""
+    query = f"""
       SELECT {sql_safe("coalesce(any_value(a.name), s.partner_name_raw)")} AS partner,
              {sql_safe("s.partner_name_raw")} AS partner_as_written,
              coalesce(nullif(any_value(a.state), 'unknown'),
@@ -226,13 +227,13 @@ def _sharing(ctx: _Ctx, who: str) -> ItemAnswer:
              {sql_safe("string_agg(DISTINCT s.detail, '; ' ORDER BY s.detail)")} AS {detail_name},
              s.source_id
       FROM (SELECT *, {detail} AS detail FROM sharing
-            WHERE publisher_agency_id IN {ctx.ids_sql} AND direction = {lit(direction)}
-              AND data_kind = {lit(data_kind)}) s
+            WHERE publisher_agency_id IN {ctx.ids_sql} AND direction = {sql.string(direction)}
+              AND data_kind = {sql.string(data_kind)}) s
       LEFT JOIN agencies a ON a.agency_id = s.partner_agency_id
       GROUP BY s.partner_agency_id, s.partner_name_raw, s.status, s.observed_on, s.source_id
       ORDER BY s.observed_on DESC NULLS LAST, partner, partner_as_written, s.status,
                s.source_id"""
-    cols, rows = ctx.rows(sql)
+    cols, rows = ctx.rows(query)
     c = {name: i for i, name in enumerate(cols)}
     partners = {r[c["partner"]] for r in rows}
     flagged = [f"{sum(1 for r in rows if r[c[k]])} {k}" for k in ("federal", "private",
@@ -271,10 +272,10 @@ def _counts(ctx: _Ctx, who: str) -> ItemAnswer:
     measure = "detections" if ctx.item.kind == "detections" else "hits"
     overlap = ""  # a count whose period overlaps the one asked for is responsive, as stated
     if ctx.item.period_start:
-        start = lit(ctx.item.period_start.isoformat())
+        start = sql.string(ctx.item.period_start.isoformat())
         overlap += f" AND (period_end IS NULL OR period_end >= DATE {start})"
     if ctx.item.period_end:
-        end = lit((ctx.item.period_end + dt.timedelta(days=1)).isoformat())
+        end = sql.string((ctx.item.period_end + dt.timedelta(days=1)).isoformat())
         overlap += f" AND (period_start IS NULL OR period_start < DATE {end})"
     cols, rows = ctx.rows(f"""
       SELECT period_start, period_end, {sql_safe("period_text")} AS period_as_written,

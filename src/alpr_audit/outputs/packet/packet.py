@@ -28,14 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from alpr_audit import __version__
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
-from alpr_audit.core.privacy_sql import clear_pseudo_state, lit
-from alpr_audit.outputs.pdf import render_cover_letter
-from alpr_audit.outputs.safe import safe_cell
-from alpr_audit.outputs.xlsx import EXCEL_MAX_ROWS, HEADER_ROWS, Sheet, write_workbook
-from alpr_audit.reports.registry import resolve_agency
-from alpr_audit.store import Store
+from alpr_audit.core.privacy_sql import clear_pseudo_state
 from alpr_audit.core.timing import Laps
 from alpr_audit.outputs.packet.answers import (
     MANUAL,
@@ -45,7 +41,12 @@ from alpr_audit.outputs.packet.answers import (
     Redaction,
     answer_item,
 )
+from alpr_audit.outputs.pdf import render_cover_letter
+from alpr_audit.outputs.safe import safe_cell
+from alpr_audit.outputs.xlsx import EXCEL_MAX_ROWS, HEADER_ROWS, Sheet, write_workbook
+from alpr_audit.reports.registry import resolve_agency
 from alpr_audit.requests.model import RecordsRequest
+from alpr_audit.store import Store
 
 MANIFEST = "manifest.json"
 
@@ -228,7 +229,7 @@ def _write_csv(store: Store, answer: ItemAnswer, path: Path) -> None:
         _write_rows(path, answer.columns, answer.rows)
         return
     # Millions of rows: DuckDB writes them itself (text cells are neutralised in the query).
-    store.con.execute(f"COPY ({answer.query}) TO {lit(str(path))} (FORMAT csv, HEADER true)"
+    store.con.execute(f"COPY ({answer.query}) TO {sql.string(str(path))} (FORMAT csv, HEADER true)"
                       ).fetchall()
 
 
@@ -268,8 +269,8 @@ def _csv_head(store: Store, answer: ItemAnswer, csv_path: Path) -> str:
     the sorted query again would sort ten million rows a second time.
     """
     desc = store.con.execute(f"DESCRIBE {answer.query}").fetchall()
-    columns = ", ".join(f"{lit(d[0])}: {lit(d[1])}" for d in desc)
-    return (f"SELECT * FROM read_csv({lit(str(csv_path))}, header = true, auto_detect = false, "
+    columns = ", ".join(f"{sql.string(d[0])}: {sql.string(d[1])}" for d in desc)
+    return (f"SELECT * FROM read_csv({sql.string(str(csv_path))}, header = true, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"', columns = {{{columns}}})")
 
 

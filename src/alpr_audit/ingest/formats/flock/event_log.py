@@ -47,10 +47,17 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from alpr_audit.agencies.names import parse_agency_name
+from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.staging import undecodable
-from alpr_audit.ingest.tabular import HeaderMap, find_header, norm_header, python_csv_batches, sheet_batches
+from alpr_audit.ingest.tabular import (
+    HeaderMap,
+    find_header,
+    norm_header,
+    python_csv_batches,
+    sheet_batches,
+)
 
 SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["timestamp", "time", "date", "date/time", "event time", "created at",
@@ -363,14 +370,10 @@ def _share_extras(row: dict[str, Any]) -> tuple[str, list[str]] | None:
     return status, flags
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _events_sql(ts_label: str) -> str:
     redacted = ", ".join(f"CASE WHEN aa_is_redacted(f_{f}) THEN '{col}' END"
                          for f, col in _REDACTABLE)
-    found = _q(f'{ts_label}: expected a timestamp such as "2025-08-19 13:36:30" or '
+    found = sql.string(f'{ts_label}: expected a timestamp such as "2025-08-19 13:36:30" or '
                '"2025-08-19T20:36:30.943Z", found "')
     return f"""
 SELECT _locator, _rj AS _reject, CASE WHEN _rj IS NOT NULL THEN _raw_in END AS _raw,
@@ -383,8 +386,8 @@ SELECT _locator, _rj AS _reject, CASE WHEN _rj IS NOT NULL THEN _raw_in END AS _
 FROM (SELECT *, CASE
     WHEN _reject_in IS NOT NULL THEN _reject_in
     WHEN _at IS NOT NULL THEN NULL
-    WHEN aa_is_empty(f_timestamp) THEN {_q(ts_label + ' is empty: an event needs its time')}
-    WHEN aa_is_redacted(f_timestamp) THEN {_q(ts_label + ' is redacted: an event needs its time')}
+    WHEN aa_is_empty(f_timestamp) THEN {sql.string(ts_label + ' is empty: an event needs its time')}
+    WHEN aa_is_redacted(f_timestamp) THEN {sql.string(ts_label + ' is redacted: an event needs its time')}
     ELSE {found} || aa_trim(f_timestamp) || '"' END AS _rj
   FROM (SELECT *,
     aa_text(f_event_id) AS event_id, aa_text(f_user) AS user_ref,

@@ -41,15 +41,29 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.base import PUBLISHER, Plan, Probe, StageContext, StageResult, stage_name
+from alpr_audit.ingest.base import (
+    PUBLISHER,
+    Plan,
+    Probe,
+    StageContext,
+    StageResult,
+    stage_name,
+)
+from alpr_audit.ingest.formats.flock.portal_audit import FlockPortalAuditImporter
+from alpr_audit.ingest.formats.flock.portal_parse import (
+    NUMBER_FIELDS,
+    TEXT_FIELDS,
+    PortalPage,
+    looks_like_portal,
+    parse_date,
+    parse_page,
+)
+from alpr_audit.ingest.formats.flock.search_log import build_select
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.staging import CsvPart, stage_csv
 from alpr_audit.ingest.tabular import HeaderMap
-from alpr_audit.ingest.formats.flock.portal_audit import FlockPortalAuditImporter
-from alpr_audit.ingest.formats.flock.portal_parse import NUMBER_FIELDS, TEXT_FIELDS, PortalPage, looks_like_portal, parse_date, \
-    parse_page
-from alpr_audit.ingest.formats.flock.search_log import build_select
 
 SNIFF_BYTES = 256 * 1024
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -264,10 +278,9 @@ def _stage_searches(ctx: StageContext, csvs: list[EmbeddedCsv], publisher: str) 
 
 def _append(ctx: StageContext, part_stage: str, where: str, base: int) -> None:
     """Append a staged CSV part in file order, its locators prefixed with the CSV's name."""
-    prefix = where.replace("'", "''") + " "
     ctx.con.execute(
         f"INSERT INTO {_SEARCH_STAGE} BY NAME SELECT * REPLACE ("
-        f"'{prefix}' || coalesce(_locator, 'row ' || (rowid + {base})) AS _locator) "
+        f"{sql.string(where + ' ')} || coalesce(_locator, 'row ' || (rowid + {base})) AS _locator) "
         f"FROM {part_stage} ORDER BY rowid")
     ctx.con.execute(f"DROP TABLE IF EXISTS {part_stage}")
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 from typing import ClassVar
 
+from alpr_audit.core import sql
 from alpr_audit.ingest.base import StageContext, StageResult
 from alpr_audit.ingest.tabular import HeaderMap
 from alpr_audit.ingest.tabular_importer import TabularImporter
@@ -56,14 +57,6 @@ _NEVER = ("never", "never logged in", "no login", "not logged in")
 _NULL = "CAST(NULL AS VARCHAR)"
 
 
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _in(items: tuple[str, ...]) -> str:
-    return ", ".join(_q(i) for i in items)
-
-
 def build_select(hm: HeaderMap, relation: str) -> str:
     """The SELECT turning text columns ``c0…cN`` of a user list into ``users`` stage rows."""
     f = hm.fields
@@ -86,11 +79,11 @@ def build_select(hm: HeaderMap, relation: str) -> str:
     perms = [p for p in PERMISSIONS if p in f]
 
     def perm_on(p: str) -> str:
-        return f"lower(t_{p}) IN ({_in(_ENABLED)})"
+        return f"lower(t_{p}) IN ({sql.values(_ENABLED)})"
 
     def perm_bad(p: str) -> str:
         return (f"NOT aa_empty_t(t_{p}) AND NOT aa_redacted_t(t_{p}) AND NOT perm_on_{p} "
-                f"AND lower(t_{p}) NOT IN ({_in(_DISABLED)})")
+                f"AND lower(t_{p}) NOT IN ({sql.values(_DISABLED)})")
 
     perm_flags = "".join(f", {perm_on(p)} AS perm_on_{p}" for p in perms)
     # blank permission cells say nothing: NULL unless at least one cell holds a value
@@ -107,19 +100,19 @@ def build_select(hm: HeaderMap, relation: str) -> str:
     redacted = ("[x FOR x IN [" + ", ".join(f"CASE WHEN {cond} THEN '{col}' END"
                                             for col, cond in redactions) + "] IF x IS NOT NULL]")
     login = t("last_login")
-    login_value = f"CASE WHEN lower({login}) IN ({_in(_NEVER)}) THEN NULL ELSE {login} END"
+    login_value = f"CASE WHEN lower({login}) IN ({sql.values(_NEVER)}) THEN NULL ELSE {login} END"
     someone = " OR ".join(f"NOT aa_empty_t(t_{p})" for p in _PERSON if p in f) or "false"
-    rejects = [f"WHEN {perm_bad(p)} THEN {_q(label[p] + ': expected Enabled or Disabled, found ')}"
+    rejects = [f"WHEN {perm_bad(p)} THEN {sql.string(label[p] + ': expected Enabled or Disabled, found ')}"
                f" || '\"' || t_{p} || '\"'" for p in perms]
     if "last_login" in f:
         expected = label["last_login"] + ': expected a timestamp such as "2025-12-01 14:03:00", found '
-        rejects.append(f"WHEN last_login IS NULL AND aa_bad_t(_login, NULL) THEN {_q(expected)}"
+        rejects.append(f"WHEN last_login IS NULL AND aa_bad_t(_login, NULL) THEN {sql.string(expected)}"
                        " || '\"' || _login || '\"'")
     persons = "/".join(label[p] for p in _PERSON if p in f) or "name"
     rejects.insert(0, f"WHEN NOT ({someone}) THEN "
-                      f"{_q(persons + ' empty: a user row needs a name or an e-mail')}")
+                      f"{sql.string(persons + ' empty: a user row needs a name or an e-mail')}")
     raw_json = "json_object(" + ", ".join(
-        f'{_q(h)}, "c{i}"' for i, h in enumerate(hm.headers)) + ")::VARCHAR"
+        f'{sql.string(h)}, "c{i}"' for i, h in enumerate(hm.headers)) + ")::VARCHAR"
     key = ", ".join(f"t_{field}" for field in f if field)
     return f"""
 SELECT _locator, _rj AS _reject,

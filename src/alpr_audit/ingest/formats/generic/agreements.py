@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from alpr_audit.core import sql
 from alpr_audit.ingest.base import StageContext, StageResult
 from alpr_audit.ingest.formats.generic.readings import (
     AgencyRowsImporter,
     meta_columns,
-    q,
     raw_json,
     syn,
     trimmed,
@@ -74,10 +74,6 @@ _NUMERIC_FORMS = ("%d-%b-%y", "%d-%b-%Y", "%d %B %Y", "%d %b %Y", "%m-%d-%Y", "%
 _WORD_FORMS = ("%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y", "%b. %d, %Y", "%b-%d-%Y")
 
 
-def _list(items: tuple[str, ...]) -> str:
-    return "[" + ", ".join(q(i) for i in items) + "]"
-
-
 def date_sql(t: str) -> str:
     """SQL reading the trimmed cell ``t`` as a DATE (NULL when it is no date).
 
@@ -86,20 +82,20 @@ def date_sql(t: str) -> str:
     return (f"CAST(CASE WHEN regexp_full_match({t}, '{_TWO_DIGIT_YEAR}') "
             f"THEN try_strptime(replace({t}, '-', '/'), '%m/%d/%y') "
             f"WHEN ascii({t}) BETWEEN 48 AND 57 THEN coalesce(aa_ts_t({t}), "
-            f"try_strptime({t}, {_list(_NUMERIC_FORMS)})) "
-            f"ELSE try_strptime({t}, {_list(_WORD_FORMS)}) END AS DATE)")
+            f"try_strptime({t}, {sql.array(_NUMERIC_FORMS)})) "
+            f"ELSE try_strptime({t}, {sql.array(_WORD_FORMS)}) END AS DATE)")
 
 
 def _date_checks(field: str, label: str, words: tuple[str, ...]) -> tuple[str, str]:
     """(value SQL, reject branch) of a date column whose ``words`` mean NULL."""
     t = f"t_{field}"
-    value = (f"CASE WHEN lower({t}) IN ({', '.join(q(w) for w in words)}) THEN NULL "
+    value = (f"CASE WHEN lower({t}) IN ({', '.join(sql.string(w) for w in words)}) THEN NULL "
              f"ELSE {date_sql(t)} END")
     found = f"'\"' || {t} || '\"'"
     reject = (f"WHEN {field} IS NULL AND aa_bad_t({t}, NULL) "
-              f"AND lower({t}) NOT IN ({', '.join(q(w) for w in words)}) THEN "
-              f"{q(label + ': expected a date such as 2024-03-05 or 3/5/2024, found ')} || {found} "
-              f"WHEN year({field}) < 1900 THEN {q(label + ': year before 1900, found ')} "
+              f"AND lower({t}) NOT IN ({', '.join(sql.string(w) for w in words)}) THEN "
+              f"{sql.string(label + ': expected a date such as 2024-03-05 or 3/5/2024, found ')} || {found} "
+              f"WHEN year({field}) < 1900 THEN {sql.string(label + ': year before 1900, found ')} "
               f"|| {found}")
     return value, reject
 
@@ -112,7 +108,7 @@ def build_agreements(hm: HeaderMap, relation: str) -> str:
     signer = partner_col == "partner" and "agency" in f
     agency = "aa_text_t(t_agency)" if signer else "CAST(NULL AS VARCHAR)"
     rejects = [(f"WHEN aa_empty_t(t_{partner_col}) THEN "
-               f"{q(label[partner_col] + ' empty: an agreement needs the other party')}")]
+               f"{sql.string(label[partner_col] + ' empty: an agreement needs the other party')}")]
     dates = []
     for field, words in (("signed_on", NOT_SIGNED), ("expires_on", OPEN_ENDED)):
         if field in f:

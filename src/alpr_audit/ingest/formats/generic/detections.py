@@ -33,6 +33,7 @@ from typing import ClassVar
 
 import duckdb
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import clear_pseudo_state, fill_pseudo_map, pseudo_expr
@@ -43,7 +44,6 @@ from alpr_audit.ingest.formats.generic.readings import (
     AgencyRowsImporter,
     bad_time_reason,
     meta_columns,
-    q,
     raw_json,
     syn,
     t_or_null,
@@ -96,7 +96,7 @@ def store_root(con: duckdb.DuckDBPyConnection) -> Path:
 def _coordinate(field: str, label: str, limit: int) -> tuple[str, str]:
     """(parsed value SQL, reject branch) of a latitude/longitude column."""
     value = f"TRY_CAST(v_{field} AS DOUBLE)"  # v_: the cell's value (NULL: empty, withheld)
-    expected = q(f"{label}: expected a number between -{limit} and {limit}, found ")
+    expected = sql.string(f"{label}: expected a number between -{limit} and {limit}, found ")
     reject = (f"WHEN v_{field} IS NOT NULL AND NOT coalesce({field} BETWEEN -{limit} "
               f"AND {limit}, false) THEN {expected} || '\"' || t_{field} || '\"'")
     return value, reject
@@ -110,7 +110,7 @@ def build_detections(hm: HeaderMap, relation: str, token: str) -> str:
     f = hm.fields
     label = {field: hm.headers[i] for i, field in enumerate(f) if field}
     rejects = [(f"WHEN _plate_v IS NULL AND aa_empty_t(t_plate) THEN "
-               f"{q(label['plate'] + ' empty: a read needs its plate')}")]
+               f"{sql.string(label['plate'] + ' empty: a read needs its plate')}")]
     rejects += bad_time_reason(label["seen_at"], "t_seen_at", "seen_at")
     coords, values = [], ""
     for field, limit in (("lat", 90), ("lon", 180)):

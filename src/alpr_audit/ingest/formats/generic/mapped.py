@@ -14,9 +14,9 @@ the column and the expected form. Redaction markers are a state, listed in ``red
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import PUBLISHER, Plan, Probe, StageContext, StageResult
 from alpr_audit.ingest.formats.generic.mapping import (
@@ -37,14 +37,6 @@ WORKBOOK_TIMESTAMPS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
 WORKBOOK_DATES = WORKBOOK_TIMESTAMPS + ("%Y-%m-%d",)
 
 _NULL = "CAST(NULL AS VARCHAR)"
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _list(items: Sequence[str]) -> str:
-    return "[" + ", ".join(_q(i) for i in items) + "]"
 
 
 class MappedImporter(TabularImporter):
@@ -213,7 +205,7 @@ class _Select:
         inner = (f"SELECT *, {parsed} FROM (SELECT *, {values} FROM (SELECT *, {texts} FROM "
                  f"(SELECT *, {trimmed} FROM {relation})))")
         raw_json = "json_object(" + ", ".join(
-            f'{_q(h)}, "c{i}"' for i, h in enumerate(self.hm.headers)) + ")::VARCHAR"
+            f'{sql.string(h)}, "c{i}"' for i, h in enumerate(self.hm.headers)) + ")::VARCHAR"
         out = [
             "_locator", "_rj AS _reject",
             f"CASE WHEN _rj IS NOT NULL THEN coalesce(_raw, {raw_json}) END AS _raw",
@@ -224,7 +216,7 @@ class _Select:
         out += [f'{self.constant(c, v)} AS "{c}"' for c, v in self.m.constants.items()
                 if v != PUBLISHER_CONSTANT]
         if "redacted" in self.types:
-            flags = ", ".join(f"CASE WHEN r_{j} THEN {_q(f.field)} END" for j, f in fields)
+            flags = ", ".join(f"CASE WHEN r_{j} THEN {sql.string(f.field)} END" for j, f in fields)
             out.append(f"[x FOR x IN [{flags}] IF x IS NOT NULL] AS redacted")
         return f"SELECT {', '.join(out)} FROM (SELECT *, {self.reject()} AS _rj FROM ({inner}))"
 
@@ -247,17 +239,17 @@ class _Select:
         if f.type == "INTEGER":
             return f"TRY_CAST(aa_int_t({v}) AS INTEGER)"
         if f.type == "BOOLEAN":
-            return (f"CASE WHEN lower({v}) IN ({', '.join(map(_q, f.true_values))}) THEN true "
-                    f"WHEN lower({v}) IN ({', '.join(map(_q, f.false_values))}) THEN false END")
+            return (f"CASE WHEN lower({v}) IN ({', '.join(map(sql.string, f.true_values))}) THEN true "
+                    f"WHEN lower({v}) IN ({', '.join(map(sql.string, f.false_values))}) THEN false END")
         if f.type == "VARCHAR[]":
             return (f"CASE WHEN {v} IS NOT NULL THEN [aa_trim(s) FOR s IN string_split({v}, "
-                    f"{_q(f.separator)}) IF NOT aa_empty_t(aa_trim(s))] END")
+                    f"{sql.string(f.separator)}) IF NOT aa_empty_t(aa_trim(s))] END")
         # DuckDB's strptime turns words like 'epoch' or 'infinity' into dates whatever the
         # format; no date or time is written in letters alone.
         guard = f"CASE WHEN regexp_full_match({v}, '[-+]?[A-Za-z]+') THEN NULL ELSE "
         if f.type == "DATE":
             forms = list(f.formats) + [w for w in WORKBOOK_DATES if w not in f.formats]
-            return f"{guard}CAST(try_strptime({v}, {_list(forms)}) AS DATE) END"
+            return f"{guard}CAST(try_strptime({v}, {sql.array(forms)}) AS DATE) END"
         return f"{guard}{self.timestamp(f, v)} END"
 
     def timestamp(self, f: FieldSpec, v: str) -> str:
@@ -268,13 +260,13 @@ class _Select:
         local += [w for w in WORKBOOK_TIMESTAMPS if w not in local]
         parts = []
         if utc:
-            parts.append(f"try_strptime({v}, {_list(utc)})")
+            parts.append(f"try_strptime({v}, {sql.array(utc)})")
         if offset:
-            parts.append(f"timezone('UTC', try_strptime({v}, {_list(offset)}))")
-        naive = f"try_strptime({v}, {_list(local)})"
+            parts.append(f"timezone('UTC', try_strptime({v}, {sql.array(offset)}))")
+        naive = f"try_strptime({v}, {sql.array(local)})"
         if self.m.zone != "UTC":
             # a naive wall time in the zone → UTC, with the zone's DST rules of that date
-            naive = f"timezone('UTC', timezone({_q(self.m.zone)}, {naive}))"
+            naive = f"timezone('UTC', timezone({sql.string(self.m.zone)}, {naive}))"
         parts.append(naive)
         return f"coalesce({', '.join(parts)})"
 
@@ -297,20 +289,20 @@ class _Select:
             t = self.t(flt.column)
             reads = ", ".join(flt.values)
             whens.append(
-                f"WHEN coalesce(lower({t}) NOT IN ({', '.join(_q(x.lower()) for x in flt.values)}), true) "
-                f"THEN {_q(self.header(flt.column) + ' ')} || coalesce('\"' || {t} || '\"', 'empty') "
-                f"|| {_q(f': not a record the mapping {self.m.name} reads (it reads {reads})')}")
+                f"WHEN coalesce(lower({t}) NOT IN ({', '.join(sql.string(x.lower()) for x in flt.values)}), true) "
+                f"THEN {sql.string(self.header(flt.column) + ' ')} || coalesce('\"' || {t} || '\"', 'empty') "
+                f"|| {sql.string(f': not a record the mapping {self.m.name} reads (it reads {reads})')}")
         problems = []
         for j, f in enumerate(self.m.fields):
             label = self.label(f)
             cases = []
             if f.required:
                 needs = f": the mapping {self.m.name} requires it"
-                cases.append(f"WHEN v_{j} IS NULL AND r_{j} THEN {_q(label + ' is redacted' + needs)}")
-                cases.append(f"WHEN v_{j} IS NULL THEN {_q(label + ' is empty' + needs)}")
+                cases.append(f"WHEN v_{j} IS NULL AND r_{j} THEN {sql.string(label + ' is redacted' + needs)}")
+                cases.append(f"WHEN v_{j} IS NULL THEN {sql.string(label + ' is empty' + needs)}")
             if f.type not in ("VARCHAR", "VARCHAR[]"):
                 cases.append(f"WHEN v_{j} IS NOT NULL AND p_{j} IS NULL THEN "
-                             f"{_q(label + ': expected ' + self.expected(f) + ', found ')} "
+                             f"{sql.string(label + ': expected ' + self.expected(f) + ', found ')} "
                              f"|| '\"' || v_{j} || '\"'")
             if cases:
                 problems.append("CASE " + " ".join(cases) + " END")
@@ -364,19 +356,18 @@ class _Select:
     def constant(self, column: str, value: Any) -> str:
         ctype = self.types[column]
         if ctype == "VARCHAR":
-            return f"CAST({_q(value)} AS VARCHAR)"
+            return f"CAST({sql.string(value)} AS VARCHAR)"
         if ctype in ("BIGINT", "INTEGER"):
             return f"CAST({int(value)} AS {ctype})"
         if ctype == "BOOLEAN":
             return "true" if value else "false"
         if ctype == "DATE":
-            return f"DATE {_q(value.isoformat())}"
+            return f"DATE {sql.string(value.isoformat())}"
         if ctype == "VARCHAR[]":
-            return f"CAST({_list(value)} AS VARCHAR[])"
+            return f"CAST({sql.array(value)} AS VARCHAR[])"
         assert isinstance(value, dt.datetime)
         if value.tzinfo is not None:
             utc = value.astimezone(dt.UTC).replace(tzinfo=None)
-            return f"TIMESTAMP {_q(utc.isoformat(sep=' '))}"
-        lit = f"TIMESTAMP {_q(value.isoformat(sep=' '))}"
-        return lit if self.m.zone == "UTC" else f"timezone('UTC', timezone({_q(self.m.zone)}, {lit}))"
-
+            return f"TIMESTAMP {sql.string(utc.isoformat(sep=' '))}"
+        lit = f"TIMESTAMP {sql.string(value.isoformat(sep=' '))}"
+        return lit if self.m.zone == "UTC" else f"timezone('UTC', timezone({sql.string(self.m.zone)}, {lit}))"

@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.tabular import HeaderMap, norm_header
@@ -61,15 +62,10 @@ def syn(field: str, *names: str) -> dict[str, str]:
     return dict.fromkeys(variants(*names), field)
 
 
-def q(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def raw_json(hm: HeaderMap, override: dict[int, str] | None = None) -> str:
     """SQL for a reject's raw text: a JSON object header -> cell (``override``: index -> SQL)."""
     override = override or {}
-    pairs = ", ".join(f'{q(h)}, {override.get(i, f"c{i}")}' for i, h in enumerate(hm.headers))
+    pairs = ", ".join(f'{sql.string(h)}, {override.get(i, f"c{i}")}' for i, h in enumerate(hm.headers))
     return f"json_object({pairs})::VARCHAR"
 
 
@@ -83,7 +79,7 @@ FAST_TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S")
 
 def ts_sql(t: str) -> str:
     """SQL for the shared timestamp rule on trimmed text ``t`` (naive UTC), fast forms first."""
-    forms = ", ".join(q(f) for f in FAST_TIMESTAMP_FORMATS)
+    forms = ", ".join(sql.string(f) for f in FAST_TIMESTAMP_FORMATS)
     # the digit test keeps out the words strptime reads whatever the form ('epoch', 'infinity')
     return (f"CASE WHEN ascii({t}) BETWEEN 48 AND 57 THEN "
             f"coalesce(try_strptime({t}, [{forms}]), aa_ts_t({t})) END")
@@ -93,13 +89,13 @@ def bad_time_reason(label: str, t: str, parsed: str) -> list[str]:
     """CASE branches rejecting a required timestamp cell that is empty, withheld or unreadable."""
     found = f"'\"' || {t} || '\"'"
     return [
-        f"WHEN aa_empty_t({t}) THEN {q(label + ' empty: a record needs its time')}",
+        f"WHEN aa_empty_t({t}) THEN {sql.string(label + ' empty: a record needs its time')}",
         (f"WHEN {parsed} IS NULL AND aa_redacted_t({t}) THEN "
-        f"{q(label + ' redacted: a record needs its time')}"),
-        (f"WHEN {parsed} IS NULL THEN {q(label + ': expected a timestamp such as ')}"
+        f"{sql.string(label + ' redacted: a record needs its time')}"),
+        (f"WHEN {parsed} IS NULL THEN {sql.string(label + ': expected a timestamp such as ')}"
         f" || '\"2025-03-01T17:04:05Z\" or \"3/1/2025 9:04:05 AM\", found ' || {found}"),
         (f"WHEN year({parsed}) NOT BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN "
-        f"{q(label + f': year outside {YEAR_MIN}..{YEAR_MAX} (a two-digit year?), found ')}"
+        f"{sql.string(label + f': year outside {YEAR_MIN}..{YEAR_MAX} (a two-digit year?), found ')}"
         f" || {found}"),
     ]
 
@@ -350,4 +346,3 @@ class HitsImporter(AgencyRowsImporter):
         if masked:
             details["plates_masked_in_rejects"] = masked
         return StageResult(locator_base, None, publisher, details=details, tables=(self.table,))
-

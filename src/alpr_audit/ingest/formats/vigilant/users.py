@@ -21,8 +21,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult
+from alpr_audit.core import sql
 from alpr_audit.core.cells import REDACTION_PATTERN
+from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult
 from alpr_audit.ingest.tabular import HeaderMap, norm_header
 from alpr_audit.ingest.tabular_importer import TabularImporter
 
@@ -118,13 +119,14 @@ class VigilantUsersImporter(TabularImporter):
 
     def build(self, hm: HeaderMap, relation: str) -> str:
         col = hm.fields.index("name")
-        label = hm.headers[col].replace("'", "''")
+        label = hm.headers[col]
+        empty = sql.string(label + " is empty: a user row needs a name")
         return f"""
 SELECT _locator,
   CASE WHEN _reject IS NOT NULL THEN _reject
-       WHEN aa_empty_t(t) THEN '{label} is empty: a user row needs a name' END AS _reject,
+       WHEN aa_empty_t(t) THEN {empty} END AS _reject,
   CASE WHEN _reject IS NOT NULL OR aa_empty_t(t)
-       THEN coalesce(_raw, json_object('{label}', "c{col}")::VARCHAR) END AS _raw,
+       THEN coalesce(_raw, json_object({sql.string(label)}, "c{col}")::VARCHAR) END AS _raw,
   hash(t) AS _kb, false AS _has_id,
   aa_text_t(t) AS user_ref, aa_text_t(t) AS display_name,
   CASE WHEN aa_redacted_t(t) THEN ['user_ref', 'display_name'] ELSE CAST([] AS VARCHAR[]) END
