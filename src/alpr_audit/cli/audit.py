@@ -63,7 +63,9 @@ def audit(
     raw: Annotated[bool, typer.Option(
         "--raw", help="Report with raw user ids and plates (operator opt-in; never publish).")]
         = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the files in --out.")]
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Write the report files into a non-empty --out that alpr-audit did "
+        "not write, leaving its other files alone (an earlier report is replaced without it).")]
         = False,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the pack's rules.")]
         = False,

@@ -112,7 +112,9 @@ def respond(
         metavar="REQUEST", help="A request id in the store, or a request text/thread file.")],
     agency: Annotated[str, typer.Option("--agency", metavar="A",
                                         help="The responding agency (id, name or alias).")],
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write.")],
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help=(
+        "Folder to write, and DIR.zip beside it (replaced atomically when it holds an earlier "
+        "packet)."))],
     release: Annotated[list[str] | None, typer.Option(
         "--release", metavar="FIELD",
         help="Release this personal field unpseudonymised: names, plates, user_ids, emails "

@@ -169,7 +169,7 @@ def open_evidence(store: Store, run: RunInfo, privacy: Privacy) -> int:
     if run.evidence_file is None:
         src = ("SELECT * FROM evidence WHERE run_id = " + sql.string(run.run_id))
     else:
-        src = f"SELECT * FROM read_parquet({sql.string(str(store.root / run.evidence_file))})"
+        src = f"SELECT * FROM read_parquet({sql.path(store.root / run.evidence_file)})"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {EV} AS
         SELECT e.*, row_number() OVER (ORDER BY e.rule_id, e.agency_id, e.subject, e."at",
                                        e.source_id, e.locator) AS ev_n,

@@ -19,10 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +28,7 @@ from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy_sql import clear_pseudo_state
 from alpr_audit.core.timing import Laps
+from alpr_audit.outputs import atomic
 from alpr_audit.outputs.audit_report import data as rd
 from alpr_audit.outputs.audit_report.charts import Chart, build_charts
 from alpr_audit.outputs.audit_report.evidence import (
@@ -53,6 +51,7 @@ from alpr_audit.store import Store
 #: Evidence rows one sheet of findings.xlsx holds at most (the evidence table holds all).
 SHEET_CAP = 100_000
 CSV_NAME, XLSX_NAME, PDF_NAME = "findings.csv", "findings.xlsx", "audit-report.pdf"
+REPORT_KIND = "audit-report"
 FILES = (CSV_NAME, XLSX_NAME, PDF_NAME)
 CSV_COLUMNS = ("finding_id", "rule_id", "severity", "agency", "subject", "evidence_count",
                "first_at", "last_at", "citation", "title", "message", "run_id")
@@ -108,50 +107,29 @@ def write_audit_report(
 
     ``raw`` prints user ids, names, e-mails, plates and case numbers as recorded (the
     operator's opt-in; default: the store's pseudonyms, as packets print them). ``top`` evidence rows are printed per finding in the
-    PDF; ``sheet_cap`` caps each evidence sheet. A non-empty ``out_dir`` is refused unless
-    ``overwrite`` (which replaces only the report's own three files).
+    PDF; ``sheet_cap`` caps each evidence sheet.
+
+    ``out_dir`` is written whole and swapped in atomically (:mod:`alpr_audit.outputs.atomic`),
+    replacing an earlier report there; its ``manifest.json`` marks it as a report. A non-empty
+    folder alpr-audit did not write is refused unless ``overwrite``, which writes the
+    report's own three files into it, one atomic rename each, and leaves its other files alone.
     """
     run = rd.load_run(store, run_id)
     out_dir = Path(out_dir).expanduser().resolve()
-    check_out_dir(out_dir, overwrite)
+    into_foreign = check_out_dir(out_dir, overwrite)
     laps = Laps()
     timings, lap = laps.timings, laps.lap
 
     privacy = rd.Privacy(store, raw)
-    work = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
+    writer = (atomic.files_into(out_dir) if into_foreign
+              else atomic.atomic_dir(out_dir, REPORT_KIND, legacy=_old_report))
     try:
-        work.mkdir(parents=True)
-    except OSError as exc:
-        raise UsageError(f"cannot write the report next to {out_dir}: {exc.strerror}",
-                         path=str(out_dir), hint="choose an --out folder you can write to"
-                         ) from exc
-    try:
-        findings = rd.load_findings(store, run, privacy)
-        n_ev = rd.open_evidence(store, run, privacy)
-        lap("findings")
-        _write_csv(work / CSV_NAME, findings)
-        lap("csv")
-        quiet = _quiet_rules(store, run, findings)
-        pack_title = _pack_title(run.pack)
-        cover = rd.coverage(store)
-        sheets = write_workbook(work / XLSX_NAME, _sheets(store, run, pack_title, findings,
-                                                          quiet, cover, n_ev, privacy,
-                                                          sheet_cap, raw))
-        lap("xlsx")
-        charts = _charts(store, run)
-        lap("charts")
-        detailed = pick_detailed(findings, max_detailed, max_other)
-        evidence = top_evidence(store, [f["finding_id"] for f in detailed], top, privacy)
-        data = build_data(run, pack_title, findings, detailed, evidence, charts, cover,
-                          raw=raw, top=top, evidence_rows=n_ev, files=list(FILES),
-                          quiet=quiet, max_detailed=max_detailed, max_other=max_other)
-        write_pdf(data, work / PDF_NAME)
-        lap("pdf")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name in FILES:
-            os.replace(work / name, out_dir / name)
+        with writer as work:
+            findings, detailed, n_ev, sheets = _fill(store, run, work, privacy, raw, top,
+                                                     sheet_cap, max_detailed, max_other, lap)
+            if not into_foreign:
+                atomic.write_marker(work, REPORT_KIND, run_id=run.run_id)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
         rd.close(store)
         clear_pseudo_state(store.con)
     return ReportResult(out_dir, run.run_id, out_dir / CSV_NAME, out_dir / XLSX_NAME,
@@ -159,21 +137,65 @@ def write_audit_report(
                         timings)
 
 
-def check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    """Refuse a file or a non-empty folder (unless ``overwrite``) as the report's folder.
+def _fill(store: Store, run: rd.RunInfo, work: Path, privacy: rd.Privacy, raw: bool, top: int,
+          sheet_cap: int, max_detailed: int, max_other: int, lap: Callable[[str], None],
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, list[SheetResult]]:
+    """Write the report's three files into ``work``."""
+    findings = rd.load_findings(store, run, privacy)
+    n_ev = rd.open_evidence(store, run, privacy)
+    lap("findings")
+    _write_csv(work / CSV_NAME, findings)
+    lap("csv")
+    quiet = _quiet_rules(store, run, findings)
+    pack_title = _pack_title(run.pack)
+    cover = rd.coverage(store)
+    sheets = write_workbook(work / XLSX_NAME, _sheets(store, run, pack_title, findings,
+                                                      quiet, cover, n_ev, privacy,
+                                                      sheet_cap, raw))
+    lap("xlsx")
+    charts = _charts(store, run)
+    lap("charts")
+    detailed = pick_detailed(findings, max_detailed, max_other)
+    evidence = top_evidence(store, [f["finding_id"] for f in detailed], top, privacy)
+    data = build_data(run, pack_title, findings, detailed, evidence, charts, cover,
+                      raw=raw, top=top, evidence_rows=n_ev, files=list(FILES),
+                      quiet=quiet, max_detailed=max_detailed, max_other=max_other)
+    write_pdf(data, work / PDF_NAME)
+    lap("pdf")
+    return findings, detailed, n_ev, sheets
 
-    :func:`write_audit_report` checks this itself; a caller that runs the audit first can
-    check before, so a refused folder does not cost a run.
+
+def check_out_dir(out_dir: Path, overwrite: bool) -> bool:
+    """Refuse a file, or a non-empty folder alpr-audit did not write (unless ``overwrite``),
+    as the report's folder; True when the report is to be written into such a folder.
+
+    A folder holding an earlier report (its marker, or only report files, as versions
+    before the marker wrote) is replaced whole. :func:`write_audit_report` checks this
+    itself; a caller that runs the audit first can check before, so a refused folder does
+    not cost a run.
     """
+    out_dir = Path(out_dir).expanduser().absolute()
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} is a file, not a folder", path=str(out_dir),
                          hint="give --out a folder for findings.csv, findings.xlsx and "
                               "audit-report.pdf")
-    if not out_dir.exists() or not any(out_dir.iterdir()) or overwrite:
-        return
+    if not out_dir.exists() or atomic.output_kind(out_dir) == REPORT_KIND:
+        return False
+    if _old_report(out_dir):
+        return False
+    if atomic.output_kind(out_dir) is not None:
+        atomic.check_target(out_dir, REPORT_KIND)  # another kind of output: refused
+    if overwrite:
+        return True
     raise UsageError(f"{out_dir} already exists and is not empty", path=str(out_dir),
-                     hint="choose a new --out folder, or pass --overwrite to replace the "
-                          "report files in it (other files are left alone)")
+                     hint="choose a new or empty --out folder (an earlier report there is "
+                          "replaced), or pass --overwrite to write the report files into "
+                          "this one (its other files are left alone)")
+
+
+def _old_report(folder: Path) -> bool:
+    """A folder holding only report files: a report written before the marker existed."""
+    return {p.name for p in folder.iterdir()} <= set(FILES)
 
 
 def _pack_title(pack: str) -> str:

@@ -24,7 +24,7 @@ from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import clear_pseudo_state, fill_pseudo_map, pseudo_expr
 from alpr_audit.core.schema import SCHEMA_VERSION, TABLES
-from alpr_audit.outputs.atomic import MARKER, atomic_dir
+from alpr_audit.outputs.atomic import MARKER, atomic_dir, marker
 from alpr_audit.store import Store
 
 RELEASE_FIELDS = ("names", "plates", "user_ids", "emails", "case_numbers")
@@ -56,6 +56,9 @@ WITHHELD: dict[str, tuple[str, ...]] = {
 }
 SKIPPED_TABLES = {"rejects": "raw rows of any kind; see alpr-audit rejects"}
 PATH_COLUMNS = {"sources": "path", "requests": "source_path"}
+
+#: What :mod:`alpr_audit.outputs.atomic` calls a Parquet export
+KIND = "parquet-export"
 
 
 @dataclass
@@ -128,7 +131,7 @@ def export_parquet(store: Store, out: Path, release: set[str] | frozenset[str] =
     pz = Pseudonymizer(store_key(store.root))
     result = ParquetExport(str(out), released=sorted(release))
     try:
-        with atomic_dir(Path(out)) as tmp:
+        with atomic_dir(Path(out), KIND) as tmp:
             for table in TABLES:
                 if table in SKIPPED_TABLES:
                     continue
@@ -138,10 +141,11 @@ def export_parquet(store: Store, out: Path, release: set[str] | frozenset[str] =
                     cols = _select(store, table, pz, set(release))
                 path = tmp / f"{table}.parquet"
                 store.con.execute(f'COPY (SELECT {cols} FROM "{table}" t) TO '
-                                  f"{sql.string(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+                                  f"{sql.path(path)} (FORMAT parquet, COMPRESSION zstd)")
                 result.tables[table] = store.con.execute(
-                    f"SELECT count(*) FROM read_parquet({sql.string(str(path))})").fetchone()[0]
+                    f"SELECT count(*) FROM read_parquet({sql.path(path)})").fetchone()[0]
             manifest = {
+                **marker(KIND),
                 "generator": f"alpr-audit {__version__}", "schema_version": SCHEMA_VERSION,
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "tables": result.tables, "released": result.released,

@@ -4,8 +4,10 @@ Files: ``response.xlsx`` (a Request sheet with every item's disposition, one she
 one CSV per item, ``cover-letter.pdf``, ``redaction-log.csv`` and ``manifest.json`` (every
 file's SHA-256 and size, the sources used with their hashes, the tool version, the time).
 
-The packet is built in a hidden sibling folder and renamed into place at the end, so a
-failed or killed run never leaves a half-written packet under the requested name. Personal
+The packet folder and its zip are written with :mod:`alpr_audit.outputs.atomic`: built in
+hidden siblings and swapped in whole, so a failed or killed run leaves the earlier packet (or
+none) under the requested name, never a half-written one, and the next run clears what a kill
+left. ``manifest.json`` is also the marker that lets a later run replace the packet. Personal
 values are pseudonymised by default (invariant 7); ``release`` opts fields in. Every text
 cell of every CSV and sheet is formula-neutralised.
 """
@@ -17,9 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-import shutil
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alpr_audit import __version__
 from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import clear_pseudo_state
 from alpr_audit.core.timing import Laps
+from alpr_audit.outputs import atomic
 from alpr_audit.outputs.packet.answers import (
     MANUAL,
     NO_RECORDS,
@@ -93,7 +93,9 @@ def write_packet(
 
     ``release`` names fields published as written (``names``, ``plates``, ``user_ids``,
     ``emails``, ``case_numbers``); everything else personal is pseudonymised. An existing
-    ``out_dir`` is replaced only with ``overwrite`` and only when it holds a packet.
+    ``out_dir`` is replaced only when it holds an earlier packet (its manifest says so); any
+    other non-empty folder is refused. ``overwrite`` is accepted for callers of earlier
+    versions and changes nothing: an earlier packet is replaced either way.
     ``sheet_row_cap`` lowers the rows an item sheet holds (default: Excel's limit); the CSV
     always holds every row.
     """
@@ -102,7 +104,7 @@ def write_packet(
         raise UsageError(f"cannot release {', '.join(sorted(unknown))}",
                          hint=f"release one of: {', '.join(RELEASE_FIELDS)}")
     out_dir = Path(out_dir).expanduser().resolve()
-    _check_target(out_dir, overwrite)
+    atomic.check_target(out_dir, "packet")
     laps = Laps()
     timings, lap = laps.timings, laps.lap
 
@@ -124,10 +126,22 @@ def _write(store: Store, request: RecordsRequest, answers: list[ItemAnswer], ids
            agency_name: str, out_dir: Path, release: set[str] | frozenset[str],
            responsible_title: str, signer_name: str | None, sheet_row_cap: int | None,
            timings: dict[str, float], lap: Callable[[str], None]) -> PacketResult:
-    """Write the packet's files (in a hidden folder renamed into place) and its zip."""
-    work = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    zipper = _Zipper(out_dir)
+    """Write the packet's files and its zip, each built aside and swapped in whole (the
+    folder first, then the zip)."""
+    zip_path = out_dir.parent / f"{out_dir.name}.zip"
+    with atomic.atomic_file(zip_path) as zip_tmp, atomic.atomic_dir(out_dir, "packet") as work:
+        _fill(store, request, answers, ids, agency_name, work, _Zipper(out_dir.name, zip_tmp),
+              release, responsible_title, signer_name, sheet_row_cap, lap)
+    manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    return PacketResult(out_dir, zip_path, sorted(out_dir.iterdir()), manifest, answers,
+                        timings)
+
+
+def _fill(store: Store, request: RecordsRequest, answers: list[ItemAnswer], ids: list[str],
+          agency_name: str, work: Path, zipper: _Zipper, release: set[str] | frozenset[str],
+          responsible_title: str, signer_name: str | None, sheet_row_cap: int | None,
+          lap: Callable[[str], None]) -> None:
+    """Write every file of the packet into ``work``, each zipped as soon as it is final."""
     try:
         stems = _stems([a.item_id for a in answers])
         for a, stem in zip(answers, stems):
@@ -161,30 +175,11 @@ def _write(store: Store, request: RecordsRequest, answers: list[ItemAnswer], ids
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
         zipper.add(work / MANIFEST)
-        zip_path = zipper.close()
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.rename(out_dir)
+        zipper.close()
         lap("manifest")
     except BaseException:
         zipper.abort()
-        shutil.rmtree(work, ignore_errors=True)
         raise
-    return PacketResult(out_dir, zip_path, sorted(out_dir.iterdir()), manifest, answers,
-                        timings)
-
-
-def _check_target(out_dir: Path, overwrite: bool) -> None:
-    if not out_dir.exists() or (out_dir.is_dir() and not any(out_dir.iterdir())):
-        return
-    if overwrite and (out_dir / MANIFEST).is_file():
-        return
-    raise UsageError(
-        f"{out_dir} already exists and is not empty",
-        path=str(out_dir),
-        hint="choose a new --out folder" + (
-            "" if overwrite else ", or pass --overwrite to replace an earlier packet"),
-    )
 
 
 def _stems(item_ids: Sequence[str]) -> list[str]:
@@ -229,7 +224,7 @@ def _write_csv(store: Store, answer: ItemAnswer, path: Path) -> None:
         _write_rows(path, answer.columns, answer.rows)
         return
     # Millions of rows: DuckDB writes them itself (text cells are neutralised in the query).
-    store.con.execute(f"COPY ({answer.query}) TO {sql.string(str(path))} (FORMAT csv, HEADER true)"
+    store.con.execute(f"COPY ({answer.query}) TO {sql.path(path)} (FORMAT csv, HEADER true)"
                       ).fetchall()
 
 
@@ -270,7 +265,7 @@ def _csv_head(store: Store, answer: ItemAnswer, csv_path: Path) -> str:
     """
     desc = store.con.execute(f"DESCRIBE {answer.query}").fetchall()
     columns = ", ".join(f"{sql.string(d[0])}: {sql.string(d[1])}" for d in desc)
-    return (f"SELECT * FROM read_csv({sql.string(str(csv_path))}, header = true, auto_detect = false, "
+    return (f"SELECT * FROM read_csv({sql.path(csv_path)}, header = true, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"', columns = {{{columns}}})")
 
 
@@ -368,7 +363,7 @@ def _manifest(store: Store, request: RecordsRequest, agency: str, ids: Sequence[
         "SELECT source_id, sha256, format, path, rows_loaded FROM sources "
         "WHERE list_contains($1, source_id) ORDER BY source_id", [used]) if used else []
     return {
-        "tool": "alpr-audit", "version": __version__,
+        **atomic.marker("packet"),
         "generated_at": generated.isoformat().replace("+00:00", "Z"),
         "request": {"request_id": request.request_id, "title": request.title,
                     "tracking_no": request.tracking_no,
@@ -392,14 +387,13 @@ class _Zipper:
 
     Each file is read once: hashed for the manifest and compressed into the zip (zlib and
     hashlib release the GIL, so this overlaps with building the workbook). The zip is
-    written aside and renamed into place by :meth:`close`.
+    written to ``tmp`` (the caller's :func:`~alpr_audit.outputs.atomic.atomic_file`, which
+    renames it into place).
     """
 
-    def __init__(self, out_dir: Path) -> None:
-        self.folder = out_dir.name
-        self.target = out_dir.parent / f"{out_dir.name}.zip"
-        self.tmp = out_dir.parent / f".{out_dir.name}.zip.partial-{uuid.uuid4().hex[:8]}"
-        self.zf = zipfile.ZipFile(self.tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+    def __init__(self, folder: str, tmp: Path) -> None:
+        self.folder = folder
+        self.zf = zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="packet-zip")
         self.jobs: dict[str, Future[tuple[str, int]]] = {}
 
@@ -425,16 +419,11 @@ class _Zipper:
         """SHA-256 and size of every file added so far (re-raises a failed job's error)."""
         return {name: job.result() for name, job in self.jobs.items()}
 
-    def close(self) -> Path:
+    def close(self) -> None:
         self.wait()
         self.pool.shutdown()
         self.zf.close()
-        self.tmp.replace(self.target)
-        return self.target
 
     def abort(self) -> None:
         self.pool.shutdown(cancel_futures=True)
-        try:
-            self.zf.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
+        self.zf.close()

@@ -1,15 +1,15 @@
 """``build_portal``: the static transparency site, written atomically.
 
-The site is built in a hidden folder next to ``out`` and renamed into place, so a reader (or
-a web server) never sees half a portal, and a failed build leaves the previous one intact.
+The site is written with :func:`alpr_audit.outputs.atomic.atomic_dir`: built in a hidden
+folder next to ``out`` and swapped in whole, so a reader (or a web server) never sees half a
+portal, and a failed or killed build leaves the previous one intact. Its ``manifest.json``
+(every file with its hash) marks the folder as a portal a later build may replace.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,15 +18,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alpr_audit.core.errors import UsageError
-from alpr_audit.store import Store
+from alpr_audit.outputs import atomic
 from alpr_audit.outputs.portal import charts as ch
 from alpr_audit.outputs.portal.data import gather, problem_kinds
 from alpr_audit.outputs.portal.render import Links, render
 from alpr_audit.outputs.portal.sharing_graph import sharing_svg
+from alpr_audit.store import Store
 
-#: A file in every built portal: ``--out`` may replace a folder only when it holds one.
-MARKER = ".alpr-audit-portal"
+#: What :mod:`alpr_audit.outputs.atomic` calls a portal
+KIND = "portal"
+#: The file in every built portal that lets ``--out`` replace it (the one shared marker)
+MARKER = atomic.MARKER
 STATIC = ("portal.css",)
 #: vl-convert renders in native code; two workers keep both cores of a small machine busy.
 CHART_WORKERS = 2
@@ -63,30 +65,6 @@ def static_dir() -> Path:
     return Path(str(resources.files("alpr_audit.outputs.portal").joinpath("static")))
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise UsageError(f"{out} exists and is not a portal built by alpr-audit",
-                         path=str(out),
-                         hint="choose a new or empty folder for --out; a previous portal "
-                              "there is replaced, anything else is left alone")
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Put ``tmp`` where ``out`` is, keeping the old portal until the new one is in place."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}-{time.time_ns()}")
-        out.rename(old)
-    try:
-        tmp.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_portal(store: Store, out_dir: Path | str, *, agencies: list[str] | None = None,
                  progress: Callable[[str, int, int], None] | None = None,
                  today: dt.date | None = None) -> PortalResult:
@@ -96,21 +74,14 @@ def build_portal(store: Store, out_dir: Path | str, *, agencies: list[str] | Non
     """
     started = time.perf_counter()
     out = Path(out_dir).expanduser().absolute()
-    _check_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic.check_target(out, KIND)
     tick = progress or (lambda step, done, total: None)
     tick("gathering figures", 0, 1)
     data = gather(store, agencies, today=today)
     pages = data["agencies"]
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a published site is meant to be read
-    try:
+    with atomic.atomic_dir(out, KIND, mode=0o755) as tmp:  # a published site is meant to be read
         result = _write(tmp, data, tick)
-        (tmp / MARKER).write_text("built by alpr-audit portal build\n", encoding="utf-8")
-        _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        atomic.write_marker(tmp, KIND)
     result.out_dir = out
     result.index = out / "index.html"
     result.pages = [out / p.relative_to(tmp) for p in result.pages]
