@@ -1,7 +1,7 @@
 """Helpers of the crash-safety loop: run a CLI command, kill it -9 at a point, compare outputs.
 
 A kill point is either a fraction of the clean run's wall time or a file-system event seen
-while the command runs (the store's ``.staging`` has a file, an output's hidden ``.partial``
+while the command runs (the store's ``.staging`` has a file, an output's hidden ``.alpr-tmp``
 folder holds its CSV but not yet its PDF …): events put kills inside the short write phases
 that time alone would rarely hit. The child is polled every few milliseconds.
 """

@@ -67,13 +67,13 @@ POINTS = [
               any_file("store/tables/users/**/*.parquet")),
     *(KillPoint("audit", f"{f:.0%} of the clean time", f) for f in (0.4, 0.75)),
     KillPoint("audit", "evidence written", any_file("store/tables/evidence/**/*.parquet")),
-    KillPoint("audit", "report's CSV written", any_file(".audit.partial-*/findings.csv")),
+    KillPoint("audit", "report's CSV written", any_file(".audit.alpr-tmp-*/findings.csv")),
     KillPoint("audit", "report being moved into place", any_file("audit/findings.csv")),
     *(KillPoint("respond", f"{f:.0%} of the clean time", f) for f in (0.45, 0.85)),
-    KillPoint("respond", "item CSV written", any_file(".packet.partial-*/A1.csv")),
-    KillPoint("respond", "packet workbook written", any_file(".packet.partial-*/response.xlsx")),
-    KillPoint("respond", "cover letter written", any_file(".packet.partial-*/cover-letter.pdf")),
-    KillPoint("respond", "zip being written", any_file("packet.zip*")),
+    KillPoint("respond", "item CSV written", any_file(".packet.alpr-tmp-*/A1.csv")),
+    KillPoint("respond", "packet workbook written", any_file(".packet.alpr-tmp-*/response.xlsx")),
+    KillPoint("respond", "cover letter written", any_file(".packet.alpr-tmp-*/cover-letter.pdf")),
+    KillPoint("respond", "zip being written", any_file(".packet.zip.alpr-tmp-*")),
 ]
 LANDED: list[str] = []  # points whose kill hit the running command
 TRIED: list[str] = []
