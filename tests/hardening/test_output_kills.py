@@ -203,6 +203,7 @@ def test_a_killed_output_command_leaves_the_old_or_the_new_output_whole(
     cmd.whole()
     assert cmd.hidden() == []  # the next run cleared what the kills left
     RESULTS[name] = outcomes
+    print(f"{name}: {len(points)} kill points, outcomes {dict(outcomes)}")
     landed = sum(n for k, n in outcomes.items() if k.startswith("killed"))
     # a point whose command finished first proves nothing: most must land
     assert landed >= len(points) - 2, outcomes

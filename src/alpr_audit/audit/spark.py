@@ -211,8 +211,8 @@ def _register_catalog(spark: Any, store: Store) -> None:
     out = _export_dir(store)
     for table in CATALOG_TABLES:
         path = out / f"{table.name}.parquet"
-        cols = ", ".join(f'"{c}"' for c in table.column_names)
-        store.con.execute(f'COPY (SELECT {cols} FROM "{table.name}") TO '
+        cols = ", ".join(sql.identifier(c) for c in table.column_names)
+        store.con.execute(f'COPY (SELECT {cols} FROM {sql.identifier(table.name)}) TO '
                           f"{sql.path(path)} (FORMAT parquet)")
         spark.read.schema(spark_schema(table)).parquet(_uri(path)) \
             .createOrReplaceTempView(table.name)

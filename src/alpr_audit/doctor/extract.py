@@ -21,6 +21,8 @@ from typing import Any
 
 import duckdb
 
+from alpr_audit.core import sql
+
 
 @dataclass(frozen=True)
 class Text:
@@ -176,7 +178,7 @@ def _sqlite(path: Path, name: str, _u: Any = None) -> Iterator[Text]:
         tables = [r[0] for r in con.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
-            cur = con.execute(f'SELECT rowid, * FROM "{table}"')
+            cur = con.execute(f'SELECT rowid, * FROM {sql.identifier(table)}')
             cols = [d[0] for d in cur.description]
             for row in cur:
                 for col, value in zip(cols[1:], row[1:]):
@@ -193,7 +195,7 @@ def _parquet(path: Path, name: str, _u: Any = None) -> Iterator[Text]:
         cols = [c for c, t in zip(rel.columns, rel.types) if "VARCHAR" in str(t)]
         if not cols:
             return
-        cast = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols)
+        cast = ", ".join(f'CAST({sql.identifier(c)} AS VARCHAR)' for c in cols)
         cur = con.execute(f"SELECT {cast} FROM read_parquet(?)", [str(path)])
         n = 0
         while batch := cur.fetchmany(10_000):

@@ -29,8 +29,9 @@ from typing import Any
 
 import duckdb
 
-from alpr_audit.core.errors import AlprAuditError, StoreError
+from alpr_audit.core import sql
 from alpr_audit.core.cells import install_macros
+from alpr_audit.core.errors import AlprAuditError, StoreError
 from alpr_audit.core.privacy import KEY_FILE
 from alpr_audit.core.schema import INGEST_TABLES, PARQUET_TABLES, SCHEMA_VERSION
 from alpr_audit.store import layout
@@ -117,10 +118,10 @@ def _open(root: Path) -> Store:
         install_macros(con)
         for table in PARQUET_TABLES:
             files = [f for f in store.table_files(table.name) if _readable(con, f)]
-            cols = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in table.columns)
+            cols = ", ".join(f'CAST(NULL AS {c.type}) AS {sql.identifier(c.name)}' for c in table.columns)
             body = (layout.view_body(table.name, table.column_names, files, root) if files
                     else f"SELECT {cols} WHERE false")
-            con.execute(f'CREATE OR REPLACE TEMP VIEW "{table.name}" AS {body}')
+            con.execute(f'CREATE OR REPLACE TEMP VIEW {sql.identifier(table.name)} AS {body}')
     except (AlprAuditError, duckdb.Error) as exc:
         con.close()
         if isinstance(exc, AlprAuditError):
@@ -196,7 +197,7 @@ def _ledger(store: Store, report: IntegrityReport) -> None:
     rejects = dict(_rows(store, "SELECT source_id, count(*) FROM rejects GROUP BY 1"))
     loaded: dict[str, int] = {}
     for table in INGEST_TABLES:
-        for sid, n in _rows(store, f'SELECT source_id, count(*) FROM "{table.name}" GROUP BY 1'):
+        for sid, n in _rows(store, f'SELECT source_id, count(*) FROM {sql.identifier(table.name)} GROUP BY 1'):
             loaded[sid] = loaded.get(sid, 0) + n
     known = set()
     for sid, read, ok, rej, dup in sources:
@@ -246,8 +247,8 @@ _REFERENCES = (
 
 
 def _references(store: Store, report: IntegrityReport) -> None:
-    for message, sql in _REFERENCES:
-        bad = [str(r[0]) for r in _rows(store, sql)]
+    for message, query in _REFERENCES:
+        bad = [str(r[0]) for r in _rows(store, query)]
         if bad:
             report.problems.append(Problem("references", f"{message} ({len(bad)})",
                                            ", ".join(sorted(bad)[:5])))

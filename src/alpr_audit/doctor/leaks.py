@@ -23,10 +23,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.schema import INGEST_TABLES, TABLES
-from alpr_audit.store.store import Store
 from alpr_audit.doctor.extract import texts
+from alpr_audit.store.store import Store
 
 #: personal-data columns (schema docs say "(personal data)") → the kind of value they hold
 KIND_OF_COLUMN = {"plate_query": "plate", "user_ref": "user_id", "display_name": "name",
@@ -105,16 +106,16 @@ def sensitive_values(store: Store) -> Sensitive:
             if not kind or "personal data" not in column.doc:
                 continue
             for (value,) in con.execute(
-                    f'SELECT DISTINCT "{column.name}" FROM "{table.name}" '
-                    f'WHERE "{column.name}" IS NOT NULL').fetchall():
+                    f'SELECT DISTINCT {sql.identifier(column.name)} FROM {sql.identifier(table.name)} '
+                    f'WHERE {sql.identifier(column.name)} IS NOT NULL').fetchall():
                 _add(kind, str(value), plates, words, public)
     for table in INGEST_TABLES:  # e-mails typed into reasons, details, names …
         text_cols = [c.name for c in table.columns if c.type == "VARCHAR"]
         if not text_cols:
             continue
         found = " UNION ".join(
-            f"SELECT DISTINCT unnest(regexp_extract_all(\"{c}\", '{_EMAIL_SQL}')) AS e "
-            f'FROM "{table.name}" WHERE "{c}" LIKE \'%@%\'' for c in text_cols)
+            f"SELECT DISTINCT unnest(regexp_extract_all({sql.identifier(c)}, '{_EMAIL_SQL}')) AS e "
+            f'FROM {sql.identifier(table.name)} WHERE {sql.identifier(c)} LIKE \'%@%\'' for c in text_cols)
         for (value,) in con.execute(found).fetchall():
             _add("email", value, plates, words, public)
     return Sensitive(plates, words)

@@ -78,8 +78,8 @@ def _prepare_agencies(store: Store, result: StageResult) -> tuple[list[Any], str
             if raw_col not in cols:
                 continue
             names.update(r[0] for r in store.con.execute(
-                f'SELECT DISTINCT "{raw_col}" FROM {stage} WHERE _reject IS NULL '
-                f'AND "{raw_col}" IS NOT NULL').fetchall())
+                f'SELECT DISTINCT {sql.identifier(raw_col)} FROM {stage} WHERE _reject IS NULL '
+                f'AND {sql.identifier(raw_col)} IS NOT NULL').fetchall())
             if "flags" in cols:  # a source's own State column, kept as a 'state:XX' flag
                 hints.update(store.con.execute(
                     f"""SELECT DISTINCT "{raw_col}", substr(f, 7) FROM (
@@ -118,7 +118,7 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
     have = _stage_columns(store, stage)
     verify = [c for c in table.verify if c in have]
     # Ranks only for keys that occur more than once: most files have few or none.
-    partition = ", ".join(["_kb"] + [f'"{c}"' for c in verify])
+    partition = ", ".join(["_kb"] + [sql.identifier(c) for c in verify])
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ranks AS
         SELECT rowid AS _row, row_number() OVER (PARTITION BY {partition} ORDER BY rowid) AS rk
         FROM {stage}
@@ -138,7 +138,7 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
     for i, (raw_col, id_col) in enumerate(table.agency_refs):
         default = _constant(result.constants.get(id_col), publisher_id)
         if raw_col in have:
-            joins.append(f'LEFT JOIN _agency_map m{i} ON s."{raw_col}" = m{i}.raw')
+            joins.append(f'LEFT JOIN _agency_map m{i} ON s.{sql.identifier(raw_col)} = m{i}.raw')
             exprs[id_col] = f"coalesce(m{i}.agency_id, {default})"
         else:
             exprs[id_col] = default
@@ -147,17 +147,17 @@ def _write_table(store: Store, table: Table, staged: Path, source_id: str,
         if col.name in exprs:
             e = exprs[col.name]
         elif col.name in have:
-            e = f's."{col.name}"'
+            e = f's.{sql.identifier(col.name)}'
         elif col.name in result.constants:
             e = _constant(result.constants[col.name], publisher_id)
         else:
             e = "NULL"
-        select.append(f'CAST({e} AS {col.type}) AS "{col.name}"')
+        select.append(f'CAST({e} AS {col.type}) AS {sql.identifier(col.name)}')
 
     existing = ""
     if store.table_files(table.name):
-        same = [f'e."{c}" IS NOT DISTINCT FROM k."{c}"' for c in (*table.scope, *verify)]
-        existing = (f'AND NOT EXISTS (SELECT 1 FROM "{table.name}" e WHERE '
+        same = [f'e.{sql.identifier(c)} IS NOT DISTINCT FROM k.{sql.identifier(c)}' for c in (*table.scope, *verify)]
+        existing = (f'AND NOT EXISTS (SELECT 1 FROM {sql.identifier(table.name)} e WHERE '
                     + " AND ".join(same + ["e.natural_key = k.natural_key",
                                            "e.occurrence = k.occurrence"]) + ")")
     rows = f"""SELECT * FROM (

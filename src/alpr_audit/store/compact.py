@@ -92,7 +92,7 @@ def _compact_table(store: Store, table: str) -> TableCompaction:
     merge = _to_merge(store, table)
     if not merge:
         return TableCompaction(table, before, before, 0, 0)
-    cols = ", ".join(f'"{c}"' for c in TABLES[table].column_names)
+    cols = ", ".join(sql.identifier(c) for c in TABLES[table].column_names)
     select = f"SELECT {cols} FROM read_parquet({sql.paths(store.root / r for r in merge)}, union_by_name = true)"
     token = secrets.token_hex(4)
     out = store.staging_dir / f"compact-{table}-{token}"

@@ -81,7 +81,7 @@ def written_files(con: object, out_dir: Path) -> list[tuple[Path, int]]:
 def view_body(table: str, columns: list[str], files: list[Path], root: Path) -> str:
     """The SELECT of a table's view over its registered files: partitioned files read as Hive
     partitions (so agency filters prune files), flat files as they are."""
-    cols = ", ".join(f'"{c}"' for c in columns)
+    cols = ", ".join(sql.identifier(c) for c in columns)
     parted = [f for f in files if is_partitioned_file(f.relative_to(root).as_posix())]
     flat = [f for f in files if f not in set(parted)]
     parts = []

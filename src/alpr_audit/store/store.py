@@ -197,13 +197,13 @@ class Store:
         """(Re)create a TEMP view per Parquet table over its registered files."""
         for table in PARQUET_TABLES:
             files = self.table_files(table.name)
-            typed = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in table.columns)
+            typed = ", ".join(f'CAST(NULL AS {c.type}) AS {sql.identifier(c.name)}' for c in table.columns)
             if files:  # partitioned and flat files (store/layout.py)
                 body = layout.view_body(table.name, table.column_names, files, self.root)
             else:
                 body = f"SELECT {typed} WHERE false"
             try:
-                self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table.name}" AS {body}')
+                self.con.execute(f'CREATE OR REPLACE TEMP VIEW {sql.identifier(table.name)} AS {body}')
             except duckdb.IOException as exc:  # a registered file deleted or damaged by hand
                 raise StoreError(
                     f"a file of the {table.name} table is missing or unreadable: "

@@ -16,10 +16,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from alpr_audit.core import sql
 from alpr_audit.core.errors import AlprAuditError, UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
-from alpr_audit.reports.registry import get_report, run_report
 from alpr_audit.core.schema import TABLES
+from alpr_audit.reports.registry import get_report, run_report
 from alpr_audit.store import Store
 from alpr_audit.web import api_data as data
 from alpr_audit.web.deps import open_store
@@ -64,7 +65,7 @@ def _source_row(store: Store, table: str | None, source_id: str | None,
                 locator: str | None) -> dict[str, Any] | None:
     if table not in TABLES or "locator" not in TABLES[table].column_names:
         return None  # table names come from the catalog; only known tables are queried
-    rows = store.query(f'SELECT * FROM "{table}" WHERE source_id = ? AND locator = ? LIMIT 1',
+    rows = store.query(f'SELECT * FROM {sql.identifier(table)} WHERE source_id = ? AND locator = ? LIMIT 1',
                        [source_id, locator])
     return rows[0] if rows else None
 

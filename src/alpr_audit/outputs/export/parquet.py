@@ -79,10 +79,10 @@ def _select(store: Store, table: str, pz: Pseudonymizer, release: set[str],
     SQL taking the place of the column's own treatment)."""
     cols = [c.name for c in TABLES[table].columns]
     personal = PERSONAL.get(table, {})
-    frm = f'FROM "{table}" WHERE true'
+    frm = f'FROM {sql.identifier(table)} WHERE true'
     out = []
     for c in cols:
-        q = f'"{c}"'
+        q = sql.identifier(c)
         if c in WITHHELD.get(table, ()):
             continue
         if overrides and c in overrides:
@@ -109,7 +109,7 @@ def _subject_select(store: Store, table: str, pz: Pseudonymizer, release: set[st
     kind = ("json_extract_string(t.details, '$.subject_kind')" if table == "findings" else
             "(SELECT json_extract_string(f.details, '$.subject_kind') FROM findings f "
             "WHERE f.finding_id = t.finding_id LIMIT 1)")
-    fill_pseudo_map(store.con, pz, "user", "subject", f'FROM "{table}" t WHERE {kind} = \'user\'')
+    fill_pseudo_map(store.con, pz, "user", "subject", f'FROM {sql.identifier(table)} t WHERE {kind} = \'user\'')
     token = pseudo_expr(pz, "user", "subject")
     text = "message" if table == "findings" else "note"
     scrubbed = (f"regexp_replace({text}, {sql.string(PLATE_TEXT)}, '[plate]', 'gi')"
@@ -140,7 +140,7 @@ def export_parquet(store: Store, out: Path, release: set[str] | frozenset[str] =
                 else:
                     cols = _select(store, table, pz, set(release))
                 path = tmp / f"{table}.parquet"
-                store.con.execute(f'COPY (SELECT {cols} FROM "{table}" t) TO '
+                store.con.execute(f'COPY (SELECT {cols} FROM {sql.identifier(table)} t) TO '
                                   f"{sql.path(path)} (FORMAT parquet, COMPRESSION zstd)")
                 result.tables[table] = store.con.execute(
                     f"SELECT count(*) FROM read_parquet({sql.path(path)})").fetchone()[0]

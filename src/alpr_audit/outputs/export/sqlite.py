@@ -19,13 +19,14 @@ from typing import Any
 import sqlite_utils
 
 from alpr_audit import __version__
-from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run
+from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.schema import TABLES
+from alpr_audit.outputs.atomic import atomic_file
+from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run
 from alpr_audit.outputs.safe import safe_cell
 from alpr_audit.reports.registry import REPORTS, run_report
-from alpr_audit.core.schema import TABLES
 from alpr_audit.store import Store
-from alpr_audit.outputs.atomic import atomic_file
 
 #: reports quoting text users typed (a reason may hold a plate or a name) stay out
 FREE_TEXT_REPORTS = frozenset({"searches-by-reason"})
@@ -103,7 +104,7 @@ def _tables(store: Store) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any
          "as the agencies' own sharing lists say, with the partner's state and level."})
     for name in ("detection_counts", "portal_snapshots", "external_access_counts"):
         cols = [c for c in TABLES[name].column_names if c not in ("natural_key", "occurrence")]
-        out[name] = (store.query(f'SELECT {", ".join(cols)} FROM "{name}" ORDER BY ALL'),
+        out[name] = (store.query(f'SELECT {", ".join(cols)} FROM {sql.identifier(name)} ORDER BY ALL'),
                      {"title": name.replace("_", " ").capitalize(),
                       "description": TABLES[name].doc, "columns": doc[name]})
     for rep in REPORTS.values():

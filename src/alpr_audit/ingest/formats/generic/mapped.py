@@ -211,9 +211,9 @@ class _Select:
             f"CASE WHEN _rj IS NOT NULL THEN coalesce(_raw, {raw_json}) END AS _raw",
             f"{self.key()} AS _kb", f"{self.has_id()} AS _has_id",
         ]
-        out += [f'CAST(p_{j} AS {f.type}) AS "{f.field}"' for j, f in fields]
+        out += [f'CAST(p_{j} AS {f.type}) AS {sql.identifier(f.field)}' for j, f in fields]
         out += self.companions()
-        out += [f'{self.constant(c, v)} AS "{c}"' for c, v in self.m.constants.items()
+        out += [f'{self.constant(c, v)} AS {sql.identifier(c)}' for c, v in self.m.constants.items()
                 if v != PUBLISHER_CONSTANT]
         if "redacted" in self.types:
             flags = ", ".join(f"CASE WHEN r_{j} THEN {sql.string(f.field)} END" for j, f in fields)
@@ -350,7 +350,7 @@ class _Select:
             if f.type == "TIMESTAMP" and self.types.get(raw) == "VARCHAR" and raw not in mapped:
                 out.append(f"CASE WHEN suffix(v_{j}, 'UTC') OR suffix(v_{j}, 'Z') "
                            rf"OR regexp_matches(v_{j}, '[+-]\d\d:?\d\d$') THEN NULL ELSE v_{j} END "
-                           f'AS "{raw}"')
+                           f'AS {sql.identifier(raw)}')
         return out
 
     def constant(self, column: str, value: Any) -> str:
