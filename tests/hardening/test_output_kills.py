@@ -117,9 +117,12 @@ def _whole_folder(folder: Path, kind: str) -> str:
                if p.is_file()} - {atomic.MARKER}
     if kind == "parquet-export":
         assert on_disk == {f"{t}.parquet" for t in manifest["tables"]}
+        con = duckdb.connect()
         for table, rows in manifest["tables"].items():
-            got = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder / table}.parquet')")
-            assert got.fetchone() == (rows,), table
+            got = con.execute("SELECT count(*) FROM read_parquet(?)",
+                              [str(folder / f"{table}.parquet")]).fetchone()
+            assert got == (rows,), table
+        con.close()
         return text
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
     assert set(listed) == on_disk
@@ -132,7 +135,7 @@ def _whole_sqlite(db: Path) -> str:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"findings", "agencies", "searches"} <= tables
+    assert {"findings", "agencies", "sources"} <= tables
     json.loads(db.with_name(db.stem + ".metadata.json").read_text(encoding="utf-8"))
     return _sha(db)
 
