@@ -110,8 +110,9 @@ def check_target(target: Path, kind: str, flag: str = "--out",
     if found is None and legacy is not None and legacy(target):
         return
     if found is not None:
+        article = "an" if what[0] in "aeiou" else "a"
         raise UsageError(
-            f"{target} holds an alpr-audit {KINDS.get(found, found)}, not a {what}",
+            f"{target} holds an alpr-audit {KINDS.get(found, found)}, not {article} {what}",
             path=str(target),
             hint=f"choose another {flag} folder; alpr-audit replaces only an earlier {what}")
     raise UsageError(
