@@ -159,3 +159,13 @@ def test_atomic_file_replaces_in_one_step_and_cleans_up(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["alpr.db"]
     with pytest.raises(UsageError, match="is a folder"), atomic.atomic_file(tmp_path):
         pass
+
+
+def test_a_killed_sqlite_files_journal_goes_too(tmp_path: Path) -> None:
+    target = tmp_path / "alpr.db"
+    pid = _dead_pid()
+    for name in (f".alpr.db.alpr-tmp-{pid}-0123abcd", f".alpr.db.alpr-tmp-{pid}-0123abcd-journal"):
+        (tmp_path / name).write_bytes(b"x")
+    with atomic.atomic_file(target) as tmp:
+        tmp.write_text("one")
+    assert [p.name for p in tmp_path.iterdir()] == ["alpr.db"]

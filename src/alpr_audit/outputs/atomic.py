@@ -155,7 +155,9 @@ def leftovers(target: Path) -> list[Path]:
     if not target.parent.is_dir():
         return []
     found = []
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.({_TMP}|{_OLD})-(\d+)-[0-9a-f]{{8}}")
+    # a SQLite file being written has its journal beside it: "<temp>-journal", "-wal", "-shm"
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.({_TMP}|{_OLD})-(\d+)-[0-9a-f]{{8}}"
+                         r"(-journal|-wal|-shm)?")
     for p in target.parent.iterdir():
         m = pattern.fullmatch(p.name)
         if (m and not _alive(int(m.group(2)))) or _legacy_leftover(target, p.name):
