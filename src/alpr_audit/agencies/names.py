@@ -9,6 +9,8 @@ partner ``(Deactivated)`` / ``Inactive …``. This module parses one name at a t
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from dataclasses import dataclass, field
 
@@ -211,6 +213,8 @@ def _title(place: str) -> str:
     return place.title() if place.isupper() else place
 
 
+# Cached: a pile of portal captures repeats the same few thousand partner names in every file.
+@lru_cache(maxsize=65536)
 def parse_agency_name(raw: str, state_hint: str | None = None) -> ParsedName:
     """Parse one written agency name. Never raises; unknown parts are ``unknown``.
 

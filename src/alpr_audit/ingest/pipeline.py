@@ -111,26 +111,36 @@ def ingest_paths(
     progress = progress or _NoProgress()
     files = list(walk(paths, exclude=store.root))
     run_id = uuid.uuid4().hex[:12]
-    results = []
-    for index, path in enumerate(files):
-        progress.start(path, index, len(files))
-        try:
-            result = ingest_file(store, path, agency=agency, log_kind=log_kind,
-                                 run_id=run_id, progress=progress, importers=importers)
-        except AlprAuditError as exc:
-            result = _failed(path, exc.message, exc.hint, getattr(exc, "sha", None))
-        except Exception as exc:  # never let one file end the batch
-            if debug:
-                raise
-            full = _disk_full(exc)
-            result = (_failed(path, full, f"free space where the store is ({store.root}) or "
-                              "use --store on a larger disk; the store is unchanged", None)
-                      if full else
-                      _failed(path, f"internal error while reading the file: {exc!r}",
-                              "re-run with --debug and report the traceback", None))
-        progress.done(result)
-        results.append(result)
+    results: list[IngestResult] = []
+    with store.views_deferred():  # nothing in an ingest reads the views; rebuild them once
+        for index, path in enumerate(files):
+            results.append(_ingest_one(store, path, index, len(files), agency=agency,
+                                       log_kind=log_kind, run_id=run_id, progress=progress,
+                                       debug=debug, importers=importers))
     return results
+
+
+def _ingest_one(store: Store, path: Path, index: int, count: int, *, agency: str | None,
+                log_kind: str | None, run_id: str, progress: Progress, debug: bool,
+                importers: list[Importer] | None) -> IngestResult:
+    """One file of a batch: its result, never an exception (one file never ends the batch)."""
+    progress.start(path, index, count)
+    try:
+        result = ingest_file(store, path, agency=agency, log_kind=log_kind,
+                             run_id=run_id, progress=progress, importers=importers)
+    except AlprAuditError as exc:
+        result = _failed(path, exc.message, exc.hint, getattr(exc, "sha", None))
+    except Exception as exc:  # never let one file end the batch
+        if debug:
+            raise
+        full = _disk_full(exc)
+        result = (_failed(path, full, f"free space where the store is ({store.root}) or "
+                          "use --store on a larger disk; the store is unchanged", None)
+                  if full else
+                  _failed(path, f"internal error while reading the file: {exc!r}",
+                          "re-run with --debug and report the traceback", None))
+    progress.done(result)
+    return result
 
 
 def _disk_full(exc: BaseException) -> str | None:

@@ -46,6 +46,8 @@ class Store:
         self.root = root
         self.con = con
         self.read_only = read_only
+        self._views_deferred = False
+        self._views_stale = False
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -193,8 +195,26 @@ class Store:
 
     # --- views -----------------------------------------------------------------------------
 
+    @contextmanager
+    def views_deferred(self) -> Iterator[None]:
+        """Within the block, :meth:`refresh_views` only notes that views are stale; they are
+        rebuilt once at the end. A view binds every registered file's footer, so refreshing
+        after each of a thousand committed files cost time growing with the store."""
+        outer = self._views_deferred
+        self._views_deferred = True
+        try:
+            yield
+        finally:
+            self._views_deferred = outer
+            if not outer and self._views_stale:
+                self.refresh_views()
+
     def refresh_views(self) -> None:
         """(Re)create a TEMP view per Parquet table over its registered files."""
+        if self._views_deferred:
+            self._views_stale = True
+            return
+        self._views_stale = False
         for table in PARQUET_TABLES:
             files = self.table_files(table.name)
             typed = ", ".join(f'CAST(NULL AS {c.type}) AS {sql.identifier(c.name)}' for c in table.columns)
