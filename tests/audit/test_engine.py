@@ -122,7 +122,7 @@ def test_cli_json_is_the_library_result(store: Store, cli, tmp_path: Path) -> No
         stored = s.query("SELECT finding_id, rule_id, severity, evidence_count, message "
                          "FROM findings WHERE run_id = ? ORDER BY finding_id", [data["run_id"]])
     got = sorted(({k: f[k] for k in ("finding_id", "rule_id", "severity", "evidence_count", "message")}
-                  for f in data["findings"]), key=lambda f: f["finding_id"])
+                  for f in data["findings"]), key=lambda f: f.finding_id)
     assert got == stored
     assert set(data["findings"][0]) == {"finding_id", "rule_id", "severity", "agency", "subject",
                                         "evidence_count", "citation", "message"}

@@ -18,7 +18,7 @@ def _audit(store: Store, relpath: str, agency: str | None = None) -> dict[str, s
     assert result.status == "ingested", result.message
     found: dict[str, set[str]] = {}
     for f in run_audit(store, only=["sharing.*"]).findings:
-        found.setdefault(f["rule_id"], set()).add(f["subject"])
+        found.setdefault(f.rule_id, set()).add(f.subject)
     return found
 
 

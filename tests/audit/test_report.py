@@ -42,7 +42,7 @@ FAKE_RUN = "20990101T000000-fffff1"
 
 def _fake_run(store: Store, findings: list[dict], evidence: list[dict]) -> None:
     """Commit a run the way the engine does (run row, findings, one evidence file)."""
-    rules = sorted({f["rule_id"] for f in findings})
+    rules = sorted({f.rule_id for f in findings})
     store.con.execute("INSERT INTO audit_runs VALUES (?, 'california', ?, ?, ?, 'duckdb', ?, ?, ?, "
                       "'{}', '{}')",
                       [FAKE_RUN, datetime(2099, 1, 1), datetime(2099, 1, 1),
@@ -162,7 +162,7 @@ def test_files_exist_open_and_counts_match_findings(world, real_report) -> None:
     assert list(rows[0]) == ["finding_id", "rule_id", "severity", "agency", "subject",
                              "evidence_count", "first_at", "last_at", "citation", "title",
                              "message", "run_id"]
-    by_id = {f["finding_id"]: f for f in findings}
+    by_id = {f.finding_id: f for f in findings}
     assert {r["finding_id"] for r in rows} == set(by_id)
     assert all(int(r["evidence_count"]) == by_id[r["finding_id"]]["evidence_count"] for r in rows)
     assert rows[0]["severity"] == "high"  # report order: most serious first
@@ -191,8 +191,8 @@ def test_files_exist_open_and_counts_match_findings(world, real_report) -> None:
     with pdfplumber.open(real_report.pdf_path) as pdf:
         assert len(pdf.pages) >= 4  # title, summary, figures, findings
     for f in findings:
-        assert _flat(f["title"]) in text
-        assert _flat(f["citation"]) in text
+        assert _flat(f.title) in text
+        assert _flat(f.citation) in text
     assert "Mapleton CA PD" in text and "California Civil Code" in text
     assert "Searches by month" in text and "Hits per 100 reads" in text  # chart tables
     assert real_report.to_json()["findings"] == len(findings)

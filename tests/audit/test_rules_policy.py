@@ -31,8 +31,8 @@ COMPLETE = dict(
 
 
 def _missing(result) -> dict[tuple[str, str], dict]:  # noqa: ANN001
-    return {(f["agency_id"], f["subject"]): f for f in result.findings
-            if f["rule_id"] == "policy.missing_element"}
+    return {(f.agency_id, f.subject): f for f in result.findings
+            if f.rule_id == "policy.missing_element"}
 
 
 def test_a_complete_policy_gives_no_finding(store: Store) -> None:
@@ -55,8 +55,8 @@ def test_each_missing_element_is_a_finding_on_the_latest_capture(store: Store) -
     got = _missing(run_audit(store, only=["policy.*"]))
     assert set(got) == {(pub, "D"), (pub, "G")}
     f = got[(pub, "G")]
-    assert (f["severity"], f["evidence_count"]) == ("medium", 1)
-    assert f["message"] == (
+    assert (f.severity, f.evidence_count) == ("medium", 1)
+    assert f.message == (
         "Mapleton CA PD's published policy text does not address element G of "
         "§1798.90.51(b)(2): (G) retention period and the process deciding when to destroy the "
         "information: no matching passage in the portal page captured 2025-05-01.")

@@ -281,7 +281,7 @@ def _build(store: Store) -> None:
 
 
 def _findings(result: Any) -> list[tuple[Any, ...]]:
-    return sorted((tuple(f[k] for k in FINDING_KEY) for f in result.findings), key=repr)
+    return sorted((tuple(getattr(f, k) for k in FINDING_KEY) for f in result.findings), key=repr)
 
 
 def _evidence(store: Store, run_id: str) -> Counter[tuple[Any, ...]]:
@@ -324,7 +324,7 @@ def test_the_store_exercises_every_rule(runs: dict[str, Any]) -> None:
     result = runs["duckdb"]["result"]
     assert result.as_of == AS_OF_DATA
     assert not result.not_applicable
-    found = {f["rule_id"] for f in result.findings}
+    found = {f.rule_id for f in result.findings}
     assert found == {r.id for r in all_rules()}, "a rule family without rows in this store"
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from fixturekit import FIXTURES
 
 from alpr_audit.store import Store
 from alpr_audit.web.app import create_app
@@ -13,7 +14,6 @@ from alpr_audit.web.config import WebConfig
 
 TOKEN = "operator-token-for-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 REQUEST_FIXTURE = FIXTURES / "requests" / "muckrock_lapd-25-2170_alpr-audits.txt"
 
 

@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from alpr_audit.agencies import registry as agency_registry
 from alpr_audit.core.errors import StoreError
+from alpr_audit.core.rejects import reject_code_sql
 from alpr_audit.core.schema import TABLES, Table
 from alpr_audit.store import Store, layout
 from alpr_audit.ingest.base import PUBLISHER, StageResult, stage_name
@@ -230,8 +231,11 @@ def finalize(
             )
             for name in result.tables:
                 tx.execute(
-                    f"""INSERT INTO rejects SELECT {_lit(source_id)},
-                        coalesce(_locator, 'row ' || (rowid + {result.locator_base})), _raw, _reject
+                    f"""INSERT INTO rejects (source_id, locator, raw, reason, code)
+                    SELECT {_lit(source_id)},
+                        coalesce(_locator, 'row ' || (rowid + {result.locator_base})),
+                        _raw, _reject,
+                        {reject_code_sql('_reject')}
                     FROM {stage_name(name)} WHERE _reject IS NOT NULL ORDER BY rowid""")
             agency_registry.upsert(tx, parsed)
             for name, final, loaded in written:

@@ -14,13 +14,13 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
 from alpr_audit.core.errors import IngestError
 from alpr_audit.core.cells import cell_text
+from alpr_audit.core.records import HeaderMap
 
 BATCH_ROWS = 50_000
 #: Longest cell the Python CSV reader accepts (its default, 128 KiB, is less than real cells
@@ -51,19 +51,6 @@ def norm_header(name: object) -> str:
     text = "" if name is None else str(name)
     text = text.replace("\ufeff", "").replace("\u200b", "").replace("\xa0", " ")
     return re.sub(r"\s+", " ", text).strip().lower()
-
-
-@dataclass
-class HeaderMap:
-    """Where the header is and which column holds which field."""
-
-    header_row: int | None  # index in the probe rows; None for a header-less sheet
-    fields: list[str]  # canonical field per column ('' = not used, kept in _raw only)
-    headers: list[str]  # header text as written (or the default name) per column
-
-    @property
-    def present(self) -> set[str]:
-        return {f for f in self.fields if f}
 
 
 def map_header(row: Sequence[str | None], synonyms: Mapping[str, str]) -> HeaderMap | None:

@@ -60,7 +60,7 @@ async def findings_route(
     def compute(s: Any) -> dict[str, Any]:
         rows = data.findings(s, run_id=run, agency=agency, rule=rule, severity=severity,
                              since=since, until=until)
-        return data.page(rows, limit, offset)
+        return data.page([f.to_record() for f in rows], limit, offset)
 
     return await cached_json(
         request, ("findings", run, agency, rule, severity, since, until, limit, offset), compute)

@@ -42,13 +42,14 @@ import re
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from alpr_audit.agencies.names import parse_agency_name
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.staging import undecodable
 from alpr_audit.ingest.tabular import HeaderMap, find_header, norm_header, python_csv_batches, sheet_batches
 
@@ -181,7 +182,8 @@ class FlockEventLogImporter:
         try:
             if probe.kind not in ("csv", "xlsx"):
                 return None
-            parts, ignored = [], []
+            parts: list[PlanPart] = []
+            ignored: list[str] = []
             for sp in probe.sheets:
                 if not any(any(c not in (None, "") for c in r) for r in sp.rows):
                     continue  # an empty sheet (the Riverside release's "Sheet1") holds nothing
@@ -189,30 +191,28 @@ class FlockEventLogImporter:
                 if hm is None:
                     ignored.append(sp.name or "")
                     continue
-                parts.append({"sheet": sp.name, "header": hm, "skip": (hm.header_row or 0) + 1})
+                parts.append(PlanPart(sp.name, hm, (hm.header_row or 0) + 1))
             if not parts:
                 return None
-            details: dict[str, Any] = {"parts": parts}
-            if ignored:
-                details["ignored_sheets"] = ignored
-            return Plan(self.format_id, None, details)
+            return Plan(self.format_id, None, parts=tuple(parts), ignored_sheets=tuple(ignored))
         except Exception:  # a sniffer must never raise
             return None
 
     # --- reading ---------------------------------------------------------------------------
 
     def _batches(self, ctx: StageContext) -> Iterator[tuple[HeaderMap, pa.Table]]:
-        parts = ctx.plan.details["parts"]
+        parts = ctx.plan.parts
         if ctx.probe.kind == "csv":
             part = parts[0]
-            hm, skip = part["header"], part["skip"]
+            hm, skip = part.header, part.skip
             enc = ctx.probe.encoding or "utf-8"
             try:
                 batches = list(python_csv_batches(ctx.path, enc, len(hm.fields), skip, skip + 1))
             except UnicodeDecodeError as exc:
                 if not enc.startswith("utf-8"):  # UTF-16 cut at an odd byte is no cp1252
                     raise undecodable(ctx, enc, exc) from exc
-                ctx.plan.details["encoding"] = "cp1252 (not valid UTF-8 past the first bytes)"
+                ctx.plan = replace(ctx.plan,
+                                   encoding="cp1252 (not valid UTF-8 past the first bytes)")
                 batches = list(python_csv_batches(ctx.path, "cp1252", len(hm.fields), skip,
                                                   skip + 1))
             for b in batches:
@@ -223,9 +223,9 @@ class FlockEventLogImporter:
         try:
             wb = CalamineWorkbook.from_path(str(ctx.path))
             for part in parts:
-                hm = part["header"]
-                sheet = wb.get_sheet_by_name(part["sheet"])
-                for b in sheet_batches(sheet, len(hm.fields), part["skip"], part["sheet"]):
+                hm = part.header
+                sheet = wb.get_sheet_by_name(part.sheet or "")
+                for b in sheet_batches(sheet, len(hm.fields), part.skip, part.sheet):
                     yield hm, b
         except Exception as exc:  # calamine raises several unrelated types for bad workbooks
             raise IngestError(f"cannot read the workbook: {exc}", path=str(ctx.path),
@@ -285,7 +285,7 @@ class FlockEventLogImporter:
         finally:
             con.unregister("_evlog_in")
             con.unregister("_evlog_x")
-        hm0: HeaderMap = ctx.plan.details["parts"][0]["header"]
+        hm0 = ctx.plan.parts[0].header
         ts_label = hm0.headers[hm0.fields.index("timestamp")]
         con.execute(f"DROP TABLE IF EXISTS {stage_name('hotlist_events')}")
         con.execute(f"CREATE TEMP TABLE {stage_name('hotlist_events')} AS "

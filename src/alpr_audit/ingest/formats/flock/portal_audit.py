@@ -48,9 +48,8 @@ class FlockPortalAuditImporter(TabularImporter):
             return None
         # Only the portal's own camelCase names: a generic "id, search date, …" sheet with
         # other columns is not this format.
-        for part in plan.details["parts"]:
-            hm: HeaderMap = part["header"]
-            if "" in hm.fields:
+        for part in plan.parts:
+            if "" in part.header.fields:
                 return None
         return plan
 

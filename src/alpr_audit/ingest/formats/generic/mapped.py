@@ -143,8 +143,8 @@ class MappedImporter(TabularImporter):
                    if self._name(r) in self._required and self._name(r) not in present]
         locator = f"{sheet}!{index + 1}" if sheet is not None else f"line {index + 1}"
         header = [c for c in row if c not in (None, "")]
-        return Plan(self.format_id, None, {"parts": [], "missing": missing,
-                                           "header_locator": locator, "header": header})
+        return Plan(self.format_id, None, details={"missing": missing,
+                                                   "header_locator": locator, "header": header})
 
     # --- staging ------------------------------------------------------------------------
 

@@ -88,11 +88,8 @@ class ResponseWorkbookImporter:
                     for r in confirmed)
         if not ("request" in kinds or len(kinds) >= 2 or named):
             return None
-        details: dict[str, Any] = {"roles": roles}
-        ignored = [r.sheet for r in roles if r.kind == "unknown"]
-        if ignored:
-            details["ignored_sheets"] = ignored
-        return Plan(self.format_id, LOG_KIND, details)
+        ignored = tuple(r.sheet for r in roles if r.kind == "unknown")
+        return Plan(self.format_id, LOG_KIND, ignored_sheets=ignored, details={"roles": roles})
 
     def stage(self, ctx: StageContext) -> StageResult:
         from python_calamine import CalamineWorkbook
