@@ -20,7 +20,7 @@ from alpr_audit.core.schema_outputs import (AUDIT_RUNS, COMMUNICATIONS, EVIDENCE
 
 #: Bump when a catalog table gains, loses or changes a column; add a step to
 #: ``store.migrations``.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 SOURCES = Table(
@@ -54,6 +54,7 @@ REJECTS = Table(
         ("locator", "VARCHAR", "where: 'row 12' (CSV record, header = row 1) or 'Sheet!12'"),
         ("raw", "VARCHAR", "the record's cells as text"),
         ("reason", "VARCHAR", "what was expected"),
+        ("code", "VARCHAR", "the reason's stable code (docs/rejects.md), e.g. cell.bad_timestamp"),
     ),
     "rows that could not be loaded, kept whole",
 )
