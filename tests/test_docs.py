@@ -78,3 +78,22 @@ def test_rejects_md_equals_the_generated_reference() -> None:
     spec.loader.exec_module(gen_rejects)
     assert (DOCS / "rejects.md").read_text(encoding="utf-8") == gen_rejects.render(), \
         "docs/rejects.md is stale: run python docs/gen_rejects.py"
+
+
+def test_tables_md_equals_the_generated_reference() -> None:
+    spec = importlib.util.spec_from_file_location("gen_tables", DOCS / "gen_tables.py")
+    gen_tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_tables)
+    assert _read("tables.md") == gen_tables.render(), \
+        "docs/tables.md is stale: run python docs/gen_tables.py"
+
+
+def test_docs_name_only_source_files_that_exist() -> None:
+    """A path like `src/alpr_audit/x/y.py` in the docs points at a file that is there."""
+    root = DOCS.parent
+    missing = sorted({
+        f"{doc.name}: {m.group(0)}"
+        for doc in DOCS.glob("*.md")
+        for m in re.finditer(r"src/alpr_audit/[\w/]+(\.py|\.toml|/)?", doc.read_text("utf-8"))
+        if not (root / m.group(0)).exists()})
+    assert not missing, "docs name files that do not exist:\n" + "\n".join(missing)

@@ -75,6 +75,13 @@ def test_a_failure_inside_the_commit_leaves_no_trace(store: Store, tmp_path: Pat
     assert ingest_file(store, path).rows_loaded == 6
 
 
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float) -> None:
+    """Return once ``path`` exists or the process ended (or ``timeout`` seconds passed)."""
+    end = time.monotonic() + timeout
+    while not path.exists() and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.02)
+
+
 def test_store_survives_kill_minus_9_at_several_points(tmp_path: Path) -> None:
     data = big_audit_csv(tmp_path / "network_audit.csv", 300_000)
     clean_dir = tmp_path / "clean"
@@ -88,6 +95,9 @@ def test_store_survives_kill_minus_9_at_several_points(tmp_path: Path) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "alpr_audit", "--store", str(target), "ingest", str(data)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Delays count from the store's creation, not the process start: an interpreter that
+        # starts slowly on a busy machine would otherwise be killed before it began.
+        _wait_for(target / "catalog.duckdb", proc, timeout=60)
         time.sleep(delay)
         killed = proc.poll() is None
         if killed:
