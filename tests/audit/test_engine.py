@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import AuditError, default_as_of, run_audit, select_rules
 from alpr_audit.audit.packs import load_pack
@@ -15,8 +16,6 @@ from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.base import SEVERITIES, Rule
 from alpr_audit.core.errors import UsageError
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 FIXED_IDS = {"sharing.out_of_state", "sharing.federal", "sharing.private",
              "sharing.unknown_partner", "purpose.immigration", "purpose.protest",
@@ -122,7 +121,7 @@ def test_cli_json_is_the_library_result(store: Store, cli, tmp_path: Path) -> No
         stored = s.query("SELECT finding_id, rule_id, severity, evidence_count, message "
                          "FROM findings WHERE run_id = ? ORDER BY finding_id", [data["run_id"]])
     got = sorted(({k: f[k] for k in ("finding_id", "rule_id", "severity", "evidence_count", "message")}
-                  for f in data["findings"]), key=lambda f: f.finding_id)
+                  for f in data["findings"]), key=lambda f: f["finding_id"])
     assert got == stored
     assert set(data["findings"][0]) == {"finding_id", "rule_id", "severity", "agency", "subject",
                                         "evidence_count", "citation", "message"}

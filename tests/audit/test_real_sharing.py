@@ -7,7 +7,6 @@ from __future__ import annotations
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
-
 from fixturekit import fixture_file
 
 _ACCUSE = {"sharing.out_of_state", "sharing.federal", "sharing.private"}

@@ -23,9 +23,9 @@ from python_calamine import CalamineWorkbook
 from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
-from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
+from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.store.store import Store
 
 PAYLOAD = '=HYPERLINK("http://x","y")'
@@ -42,7 +42,7 @@ FAKE_RUN = "20990101T000000-fffff1"
 
 def _fake_run(store: Store, findings: list[dict], evidence: list[dict]) -> None:
     """Commit a run the way the engine does (run row, findings, one evidence file)."""
-    rules = sorted({f.rule_id for f in findings})
+    rules = sorted({f["rule_id"] for f in findings})
     store.con.execute("INSERT INTO audit_runs VALUES (?, 'california', ?, ?, ?, 'duckdb', ?, ?, ?, "
                       "'{}', '{}')",
                       [FAKE_RUN, datetime(2099, 1, 1), datetime(2099, 1, 1),
@@ -91,7 +91,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     searches = put_rows(store, "searches", [
         dict(publisher_agency_id=pub, searcher_agency_id=pub, user_ref=USER, reason=r,
              searched_at=datetime(2025, m, 1, 10), plate_query=PLATE, case_number=CASE,
-             log_kind="org_audit") for m, r in zip((1, 2, 2, 3, 3), reasons)])
+             log_kind="org_audit") for m, r in zip((1, 2, 2, 3, 3), reasons, strict=False)])
     users = put_rows(store, "users", [dict(agency_id=pub, user_ref=USER, display_name=NAME,
                                            email=EMAIL, title="Officer")])
     put_rows(store, "detection_counts", [dict(agency_id=pub, period_start=datetime(2024, 1, 1),
@@ -162,7 +162,7 @@ def test_files_exist_open_and_counts_match_findings(world, real_report) -> None:
     assert list(rows[0]) == ["finding_id", "rule_id", "severity", "agency", "subject",
                              "evidence_count", "first_at", "last_at", "citation", "title",
                              "message", "run_id"]
-    by_id = {f.finding_id: f for f in findings}
+    by_id = {f["finding_id"]: f for f in findings}
     assert {r["finding_id"] for r in rows} == set(by_id)
     assert all(int(r["evidence_count"]) == by_id[r["finding_id"]]["evidence_count"] for r in rows)
     assert rows[0]["severity"] == "high"  # report order: most serious first
@@ -191,8 +191,8 @@ def test_files_exist_open_and_counts_match_findings(world, real_report) -> None:
     with pdfplumber.open(real_report.pdf_path) as pdf:
         assert len(pdf.pages) >= 4  # title, summary, figures, findings
     for f in findings:
-        assert _flat(f.title) in text
-        assert _flat(f.citation) in text
+        assert _flat(f["title"]) in text
+        assert _flat(f["citation"]) in text
     assert "Mapleton CA PD" in text and "California Civil Code" in text
     assert "Searches by month" in text and "Hits per 100 reads" in text  # chart tables
     assert real_report.to_json()["findings"] == len(findings)
@@ -256,7 +256,7 @@ def test_user_finding_evidence_joins_back_to_users_and_searches(user_report) -> 
         "accounts.shared_account: Title of accounts.shared_account — evidence in searches",
         "accounts.shared_account: Title of accounts.shared_account — evidence in users"]
     users, searches = (by_title[t] for t in sorted(by_title, key=lambda t: "users" not in t))
-    row = dict(zip(users[2], users[3]))
+    row = dict(zip(users[2], users[3], strict=False))
     assert row["user"].startswith("user-") and row["name"].startswith("person-")
     assert row["email"].startswith("email-") and row["title"] == "Officer"
     assert row["note"].count("user-") == 1 and "person-" in row["note"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 AS_OF = datetime(2025, 6, 30, 15, 0)
 

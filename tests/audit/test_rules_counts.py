@@ -9,12 +9,11 @@ from datetime import datetime
 
 import ibis
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.rules.counts import percent, thousands
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 
 def _found(result) -> dict[tuple[str, str], dict]:  # noqa: ANN001

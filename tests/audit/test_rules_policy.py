@@ -8,15 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.rules.policy import ELEMENT_IDS, load_policy_terms, policy_elements
 from alpr_audit.core.errors import UsageError
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
-
 from fixturekit import fixture_file
-from rowkit import put_agency, put_rows
 
 #: A policy addressing every element, one card per portal text column.
 COMPLETE = dict(

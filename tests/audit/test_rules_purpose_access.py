@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 
 def _searches(store: Store, reasons: list[str | None], **extra: object) -> str:

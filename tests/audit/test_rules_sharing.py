@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 
 def _share(store: Store, pub: str, partners: list[str], direction: str = "out",

@@ -25,14 +25,13 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.reasons import load_terms, purpose_table
 from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.timeutil import local_minute_of_day
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 EVAL = Path(__file__).with_name("reasons_eval.csv")
 # pyspark 4.0 and ibis 12 under pandas 3: deprecation notices about pandas options

@@ -31,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus import CASES, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from corpus import CASES, Case
 from limited import cli_command
 
 #: Per file; a group of n files gets GROUP_BASE_S + n * PER_FILE_S.

@@ -7,7 +7,6 @@ from collections import Counter
 from smallworld import EVIL, REASONS
 
 from alpr_audit.audit.reasons import classify
-
 from alpr_audit.outputs.portal.data import gather, vague_share
 
 

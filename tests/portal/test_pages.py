@@ -88,7 +88,6 @@ def test_request_tracking_pages(tmp_path: Path) -> None:
     from alpr_audit.store import Store
     from alpr_audit.web.app import create_app
     from alpr_audit.web.config import WebConfig
-
     from fixturekit import FIXTURES
 
     thread = FIXTURES / "requests" / "muckrock_lapd-25-2170_alpr-audits.txt"

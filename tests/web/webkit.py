@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from fixturekit import FIXTURES
 
 from alpr_audit.store import Store
 from alpr_audit.web.app import create_app
 from alpr_audit.web.config import WebConfig
+from fixturekit import FIXTURES
 
 TOKEN = "operator-token-for-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

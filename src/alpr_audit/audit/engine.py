@@ -23,14 +23,15 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from alpr_audit.core.errors import AlprAuditError, UsageError
-from alpr_audit.core.records import FINDING_COLUMNS, SEVERITIES, Finding
-from alpr_audit.store.store import Store
 from alpr_audit.audit import backends
 from alpr_audit.audit.packs import DEFAULT_PACK, Pack, load_pack
 from alpr_audit.audit.reasons import load_terms, purpose_table
 from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.base import EVIDENCE_COLUMNS, Rule, RuleContext
+from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.core.fetch import one_row
+from alpr_audit.core.records import FINDING_COLUMNS, SEVERITIES, Finding
+from alpr_audit.store.store import Store
 
 #: Latest instant in the data, per table: the default ``as_of``.
 _AS_OF_SQL = """SELECT max(t) FROM (
@@ -73,7 +74,7 @@ class AuditResult:
 
 def default_as_of(store: Store) -> datetime:
     """The latest timestamp in the data (UTC), or now when the store is empty."""
-    found = store.con.execute(_AS_OF_SQL).fetchone()[0]
+    found = one_row(store.con.execute(_AS_OF_SQL))[0]
     return found if found is not None else datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -293,8 +294,8 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
     con = store.con
     old = [r[0] for r in con.execute(
         "SELECT relpath FROM table_files WHERE table_name = 'search_purposes'").fetchall()]
-    n_ev = con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / ev_rel)}')").fetchone()[0]
-    n_sp = con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / sp_rel)}')").fetchone()[0]
+    n_ev = one_row(con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / ev_rel)}')"))[0]
+    n_sp = one_row(con.execute(f"SELECT count(*) FROM read_parquet('{_p(store.root / sp_rel)}')"))[0]
     settings = {k: {"value": v, "from": pack.origin.get(k, "default")}
                 for k, v in pack.settings.items()}
     cols = FINDING_COLUMNS

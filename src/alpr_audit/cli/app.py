@@ -12,12 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from alpr_audit import __version__
-from alpr_audit.core.errors import AlprAuditError, UsageError
-from alpr_audit.cli.render import err, print_error, print_json, print_rows
-
 from alpr_audit.cli.context import app, open_store, settings_
-
+from alpr_audit.cli.render import err, print_error, print_json, print_rows
+from alpr_audit.core.errors import AlprAuditError, UsageError
 
 # --- ingest -------------------------------------------------------------------------------
 
@@ -44,9 +41,9 @@ def ingest(
     Prints one row per file: format, log kind, rows read / loaded / rejected / duplicate.
     Exit code 0 when every file was ingested or already present, 1 when any failed.
     """
+    from alpr_audit.core.progress import IngestProgress
     from alpr_audit.ingest.pipeline import ingest_paths
     from alpr_audit.ingest.registry import by_format_id
-    from alpr_audit.core.progress import IngestProgress
 
     importers = by_format_id(format_ids) if format_ids else None
     if mapping is not None:
@@ -173,6 +170,7 @@ def report(
     """Run a named report (report --list shows them)."""
     from alpr_audit.reports import get_report, list_reports, run_report
 
+    rows: list[dict[str, Any]]
     if list_ or name is None:
         rows = list_reports()
         print_rows(rows, title="reports", fmt="json" if settings_.json else "table")
@@ -341,9 +339,9 @@ def _show_demo(stage: str, payload: Any) -> None:
 
 
 # Command groups in their own modules; imported here, after app and its helpers exist.
-from alpr_audit.cli import audit as _audit, doctor as _doctor, export as _export  # noqa: E402,F401
-from alpr_audit.cli import portal as _portal, requests as _requests  # noqa: E402,F401
-from alpr_audit.cli import serve as _serve, store as _store  # noqa: E402,F401
+from alpr_audit.cli import audit as _audit  # noqa: E402,F401
+from alpr_audit.cli import portal as _portal  # noqa: E402,F401
+from alpr_audit.cli import serve as _serve  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

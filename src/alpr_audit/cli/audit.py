@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from alpr_audit.cli.context import app, open_store, settings_
-from alpr_audit.core.errors import UsageError
 from alpr_audit.cli.render import err, print_json, print_rows
+from alpr_audit.core.errors import UsageError
 from alpr_audit.core.records import SEVERITIES
 
 if TYPE_CHECKING:  # the engine loads Ibis: imported when a command runs, not at start-up

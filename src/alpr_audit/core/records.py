@@ -131,7 +131,10 @@ class Evidence:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Evidence:
         """An evidence row read from the store (extra columns are ignored)."""
-        return cls(**{k: row.get(k) for k in EVIDENCE_FIELDS})
+        return cls(run_id=row["run_id"], finding_id=row["finding_id"], rule_id=row["rule_id"],
+                   agency_id=row.get("agency_id"), subject=row.get("subject"),
+                   table_name=row["table_name"], source_id=row["source_id"],
+                   locator=row["locator"], at=row.get("at"), note=row.get("note"))
 
 
 # --- ingest --------------------------------------------------------------------------------

@@ -13,10 +13,18 @@ the source text where the zone or form was ambiguous.
 
 from __future__ import annotations
 
-from alpr_audit.core.schema_model import Column, Table  # noqa: F401  (re-exported: the contract's types)
+from alpr_audit.core.schema_model import Column as Column  # re-exported: the contract's types
+from alpr_audit.core.schema_model import Table as Table
 from alpr_audit.core.schema_model import cols as _cols
-from alpr_audit.core.schema_outputs import (AUDIT_RUNS, COMMUNICATIONS, EVIDENCE, FINDINGS, REQUEST_ITEMS,
-                             REQUESTS, SEARCH_PURPOSES)
+from alpr_audit.core.schema_outputs import (
+                             AUDIT_RUNS,
+                             COMMUNICATIONS,
+                             EVIDENCE,
+                             FINDINGS,
+                             REQUEST_ITEMS,
+                             REQUESTS,
+                             SEARCH_PURPOSES,
+)
 
 #: Bump when a catalog table gains, loses or changes a column; add a step to
 #: ``store.migrations``.

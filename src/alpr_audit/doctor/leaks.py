@@ -25,8 +25,8 @@ from typing import Any
 
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.schema import INGEST_TABLES, TABLES
-from alpr_audit.store.store import Store
 from alpr_audit.doctor.extract import texts
+from alpr_audit.store.store import Store
 
 #: personal-data columns (schema docs say "(personal data)") → the kind of value they hold
 KIND_OF_COLUMN = {"plate_query": "plate", "user_ref": "user_id", "display_name": "name",

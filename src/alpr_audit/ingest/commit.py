@@ -36,10 +36,11 @@ import pyarrow as pa
 
 from alpr_audit.agencies import registry as agency_registry
 from alpr_audit.core.errors import StoreError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.rejects import reject_code_sql
 from alpr_audit.core.schema import TABLES, Table
-from alpr_audit.store import Store, layout
 from alpr_audit.ingest.base import PUBLISHER, StageResult, stage_name
+from alpr_audit.store import Store, layout
 
 
 @dataclass
@@ -200,7 +201,7 @@ def finalize(
         store.staging_dir.mkdir(parents=True, exist_ok=True)
         for name in result.tables:
             stage = stage_name(name)
-            read, rejected = con.execute(f"SELECT count(*), count(_reject) FROM {stage}").fetchone()
+            read, rejected = one_row(con.execute(f"SELECT count(*), count(_reject) FROM {stage}"))
             staged = store.staging_dir / f"{source_id}.{name}.parquet"
             loaded = _write_table(store, TABLES[name], staged, source_id, result, publisher_id)
             counts.add(name, read, loaded, rejected)

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Protocol
 
 from alpr_audit.core.errors import AlprAuditError, IngestError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.records import IngestResult
-from alpr_audit.store import Store
 from alpr_audit.ingest.base import Importer, StageContext
 from alpr_audit.ingest.commit import finalize
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.registry import detect
+from alpr_audit.store import Store
 
 LOG_KINDS = ("org_audit", "network_audit", "portal_audit")
 
@@ -151,7 +152,7 @@ def ingest_file(
     known = store.con.execute("SELECT * FROM sources WHERE sha256 = ?", [sha]).fetchone()
     if known:
         cols = [d[0] for d in store.con.description]
-        row = dict(zip(cols, known))
+        row = dict(zip(cols, known, strict=False))
         return IngestResult(
             str(path), sha, row["format"], "already_ingested", row["source_id"],
             row["rows_read"], row["rows_loaded"], row["rows_rejected"], row["rows_duplicate"],
@@ -176,8 +177,8 @@ def ingest_file(
     counts = finalize(store, source_id=source_id, sha256=sha, path=path,
                       format_id=importer.format_id, result=staged, run_id=run_id,
                       details=details)
-    publisher = store.con.execute(
-        "SELECT publisher_agency_id FROM sources WHERE source_id = ?", [source_id]).fetchone()[0]
+    publisher = one_row(store.con.execute(
+        "SELECT publisher_agency_id FROM sources WHERE source_id = ?", [source_id]))[0]
     message = f"{counts.rows_loaded:,} loaded"
     if counts.rows_rejected:
         message += f", {counts.rows_rejected:,} rejected (see: alpr-audit rejects {source_id})"

@@ -16,7 +16,12 @@ import pyarrow as pa
 
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import StageContext
-from alpr_audit.ingest.tabular import HeaderMap, duckdb_csv_relation, python_csv_batches, sheet_batches
+from alpr_audit.ingest.tabular import (
+    HeaderMap,
+    duckdb_csv_relation,
+    python_csv_batches,
+    sheet_batches,
+)
 
 BuildSelect = Callable[[HeaderMap, str], str]
 

@@ -75,7 +75,7 @@ class TabularImporter:
             check = self.column_checks.get(field)
             if check is None:
                 continue
-            values = [r[idx] for r in data if idx < len(r) and r[idx] not in (None, "")]
+            values = [v for r in data if idx < len(r) for v in [r[idx]] if v]
             if not values or sum(1 for v in values if check(v)) < 0.8 * len(values):
                 return False
             checked += 1

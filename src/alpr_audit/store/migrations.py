@@ -14,7 +14,6 @@ import duckdb
 from alpr_audit.core.rejects import reject_code_sql
 from alpr_audit.core.schema import CATALOG_TABLES
 
-
 _V1_TABLES = ("sources", "rejects", "agencies")
 _V2_TABLES = ("requests", "request_items", "communications")
 _V3_TABLES = ("findings", "audit_runs")

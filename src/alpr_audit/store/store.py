@@ -21,11 +21,12 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from alpr_audit.core.errors import StoreError
 from alpr_audit.core.cells import install_macros
+from alpr_audit.core.errors import StoreError
 from alpr_audit.core.schema import PARQUET_TABLES, SCHEMA_VERSION
 from alpr_audit.store import layout, migrations
 
@@ -75,7 +76,7 @@ class Store:
                     hint="choose an empty or new folder for --store",
                 )
             root.mkdir(parents=True, exist_ok=True)
-        config: dict[str, str] = {}
+        config: dict[str, str | bool | int | float | list[str]] = {}
         if memory_limit:
             config["memory_limit"] = memory_limit
         try:
@@ -212,11 +213,13 @@ class Store:
 
     # --- queries ---------------------------------------------------------------------------
 
-    def query(self, sql: str, params: list[object] | None = None) -> list[dict[str, object]]:
-        """Run SQL and return rows as dicts (column names as keys)."""
+    def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None
+              ) -> list[dict[str, Any]]:
+        """Run SQL and return rows as dicts (column names as keys). Values are ``Any``: their
+        type is the column's, which only the query knows."""
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 
 def _sql_path(path: Path) -> str:

@@ -13,9 +13,9 @@ import json
 from pathlib import PurePath
 from typing import Any
 
-from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run, user_people
 from alpr_audit.core.errors import AlprAuditError, UsageError
 from alpr_audit.core.records import Finding
+from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run, user_people
 from alpr_audit.reports.registry import resolve_agency
 from alpr_audit.store import Store
 
@@ -199,7 +199,7 @@ def requests(store: Store, *, agency: str | None = None, status: str | None = No
         named["status"] = status
     cur = store.con.execute(sql, named or params)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
 
 def request(store: Store, request_id: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 
 from alpr_audit.core.errors import AlprAuditError, UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
-from alpr_audit.reports.registry import get_report, run_report
 from alpr_audit.core.schema import TABLES
+from alpr_audit.reports.registry import get_report, run_report
 from alpr_audit.store import Store
 from alpr_audit.web import api_data as data
 from alpr_audit.web.deps import open_store

@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import fill_pseudo_map, lit, pseudo_expr
-from alpr_audit.store import Store
 from alpr_audit.core.records import Finding, severity_rank
+from alpr_audit.store import Store
 
 #: TEMP tables: the run's evidence numbered in report order, and the name and e-mail of
 #: each user a finding is about (both dropped by :func:`close`).
@@ -188,7 +189,7 @@ def open_evidence(store: Store, run: RunInfo, privacy: Privacy) -> int:
         CASE WHEN e.subject_kind = 'user' THEN {note} ELSE e.note END AS note_out
         FROM {EV} e LEFT JOIN {PEOPLE} p
           ON e.subject_kind = 'user' AND p.key = lower(trim(e.subject))""")
-    return con.execute(f"SELECT count(*) FROM {EV}").fetchone()[0]
+    return one_row(con.execute(f"SELECT count(*) FROM {EV}"))[0]
 
 
 def user_people(store: Store, refs: list[str]) -> dict[str, dict[str, Any]]:
@@ -242,7 +243,7 @@ GROUP BY 1 ORDER BY n DESC, name"""
 
 def coverage(store: Store) -> dict[str, Any]:
     """Agencies whose records the store holds (most records first) and the data's period."""
-    lo, hi = store.con.execute(_PERIOD_SQL).fetchone()
+    lo, hi = one_row(store.con.execute(_PERIOD_SQL))
     return {"agencies": [r["name"] for r in store.query(_AGENCIES_SQL)], "first": lo, "last": hi}
 
 
@@ -296,4 +297,4 @@ def hit_ratios(store: Store) -> list[dict[str, Any]]:
 
 
 def table_count(store: Store, table: str) -> int:
-    return int(store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return int(one_row(store.con.execute(f"SELECT count(*) FROM {table}"))[0])

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alpr_audit.core.privacy_sql import lit
-from alpr_audit.store import Store
 from alpr_audit.outputs.audit_report.data import EV, Privacy
+from alpr_audit.store import Store
 
 _FILE = r"regexp_extract(so.path, '[^/\\]+$')"
 
@@ -162,7 +162,7 @@ def top_evidence(store: Store, finding_ids: list[str], top: int,
             cur = con.execute(sql.replace("SELECT ", "SELECT e.finding_id AS _fid, ", 1))
             names = ["_fid", *cols]
             for row in cur.fetchall():
-                rec = dict(zip(names, row))
+                rec = dict(zip(names, row, strict=False))
                 out.setdefault(rec.pop("_fid"), []).append(rec)
     finally:
         con.execute("DROP TABLE IF EXISTS _aa_report_top")

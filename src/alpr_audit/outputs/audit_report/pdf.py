@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alpr_audit.outputs.pdf import render_typst
+from alpr_audit.core.records import SEVERITIES, Finding
 from alpr_audit.outputs.audit_report import data as rd
 from alpr_audit.outputs.audit_report.charts import Chart
-from alpr_audit.core.records import SEVERITIES, Finding
+from alpr_audit.outputs.pdf import render_typst
 
 #: Findings the PDF details at most, and at most how many of them below medium severity.
 MAX_DETAILED = 300

@@ -30,14 +30,25 @@ from typing import Any
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy_sql import clear_pseudo_state, lit
 from alpr_audit.core.records import Finding
-from alpr_audit.outputs.safe import safe_cell, sql_safe
-from alpr_audit.outputs.xlsx import Sheet, SheetResult, sheet_name, write_workbook
-from alpr_audit.store import Store
 from alpr_audit.core.timing import Laps
 from alpr_audit.outputs.audit_report import data as rd
 from alpr_audit.outputs.audit_report.charts import Chart, build_charts
-from alpr_audit.outputs.audit_report.evidence import evidence_groups, evidence_sql, safe_sql, top_evidence
-from alpr_audit.outputs.audit_report.pdf import MAX_DETAILED, MAX_OTHER, build_data, pick_detailed, write_pdf
+from alpr_audit.outputs.audit_report.evidence import (
+    evidence_groups,
+    evidence_sql,
+    safe_sql,
+    top_evidence,
+)
+from alpr_audit.outputs.audit_report.pdf import (
+    MAX_DETAILED,
+    MAX_OTHER,
+    build_data,
+    pick_detailed,
+    write_pdf,
+)
+from alpr_audit.outputs.safe import safe_cell, sql_safe
+from alpr_audit.outputs.xlsx import Sheet, SheetResult, sheet_name, write_workbook
+from alpr_audit.store import Store
 
 #: Evidence rows one sheet of findings.xlsx holds at most (the evidence table holds all).
 SHEET_CAP = 100_000
@@ -233,7 +244,7 @@ def _sheets(store: Store, run: rd.RunInfo, pack_title: str, findings: list[Findi
                 note=f"{len(findings):,} findings; evidence of each rule on its own sheet",
                 widths=[18, 26, 9, 30, 30, 10, 19, 19, 50, 40, 90, 24])
     titles = {f.rule_id: f.title for f in findings}
-    for i, (g, name) in enumerate(zip(groups, names)):
+    for i, (g, name) in enumerate(zip(groups, names, strict=False)):
         rule, table, total = g["rule_id"], g["table_name"], int(g["n"])
         cols, sql = evidence_sql(table, f"rule_id = {lit(rule)} AND table_name = "
                                            f"{lit(table)}", privacy)
@@ -290,5 +301,5 @@ def _summary_rows(run: rd.RunInfo, pack_title: str, findings: list[Finding],
     rows += [["rule", rule, 0, status] for rule, status in quiet]
     rows += [["sheet", name, int(g["n"]), f"evidence of {g['rule_id']} in {g['table_name']}"
               + (f" (first {cap:,} rows)" if g["n"] > cap else "")]
-             for g, name in zip(groups, names)]
+             for g, name in zip(groups, names, strict=False)]
     return rows

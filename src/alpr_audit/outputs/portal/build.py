@@ -20,11 +20,11 @@ from typing import Any
 
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.records import Finding, severity_rank
-from alpr_audit.store import Store
 from alpr_audit.outputs.portal import charts as ch
 from alpr_audit.outputs.portal.data import gather, problem_kinds
 from alpr_audit.outputs.portal.render import Links, render
 from alpr_audit.outputs.portal.sharing_graph import sharing_svg
+from alpr_audit.store import Store
 
 #: A file in every built portal: ``--out`` may replace a folder only when it holds one.
 MARKER = ".alpr-audit-portal"

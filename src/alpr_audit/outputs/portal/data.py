@@ -15,9 +15,9 @@ from collections import defaultdict
 from pathlib import PurePath
 from typing import Any
 
-from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.records import SEVERITIES, Finding
+from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run
 from alpr_audit.store import Store
 
 #: Purpose labels that record no specific, authorised purpose ("vague" on the pages).
@@ -229,8 +229,12 @@ def policy(store: Store, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     text, each with the passage that addresses it (the audit's own patterns)."""
     import ibis
 
-    from alpr_audit.audit.rules.policy import (POLICY_COLUMNS, element_passage, load_policy_terms,
-                                      policy_text)
+    from alpr_audit.audit.rules.policy import (
+        POLICY_COLUMNS,
+        element_passage,
+        load_policy_terms,
+        policy_text,
+    )
 
     cols = ", ".join(POLICY_COLUMNS)
     latest = store.con.sql(f"""

@@ -49,9 +49,16 @@ import pyarrow as pa
 
 from alpr_audit.agencies.names import parse_agency_name
 from alpr_audit.core.errors import IngestError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.staging import undecodable
-from alpr_audit.ingest.tabular import HeaderMap, find_header, norm_header, python_csv_batches, sheet_batches
+from alpr_audit.ingest.tabular import (
+    HeaderMap,
+    find_header,
+    norm_header,
+    python_csv_batches,
+    sheet_batches,
+)
 
 SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["timestamp", "time", "date", "date/time", "event time", "created at",
@@ -225,7 +232,7 @@ class FlockEventLogImporter:
             for part in parts:
                 hm = part.header
                 sheet = wb.get_sheet_by_name(part.sheet or "")
-                for b in sheet_batches(sheet, len(hm.fields), part.skip, part.sheet):
+                for b in sheet_batches(sheet, len(hm.fields), part.skip, part.sheet or ""):
                     yield hm, b
         except Exception as exc:  # calamine raises several unrelated types for bad workbooks
             raise IngestError(f"cannot read the workbook: {exc}", path=str(ctx.path),
@@ -245,7 +252,7 @@ class FlockEventLogImporter:
                 row["details_json"] = json.dumps(pairs, ensure_ascii=False) if pairs else None
                 row["other"] = [{"k": k, "v": v} for k, v in pairs.items() if not k.startswith("_")
                                 and isinstance(v, str) and norm_header(k) not in DETAIL_FIELDS]
-                row["raw_json"] = rec["_raw"] or json.dumps(dict(zip(hm.headers, cells)),
+                row["raw_json"] = rec["_raw"] or json.dumps(dict(zip(hm.headers, cells, strict=False)),
                                                             ensure_ascii=False)
                 row.update(_locator=rec["_locator"], _reject=rec["_reject"])
                 rows.append(row)
@@ -293,7 +300,7 @@ class FlockEventLogImporter:
         con.execute(f"DROP TABLE IF EXISTS {stage_name('sharing')}")
         con.execute(f"CREATE TEMP TABLE {stage_name('sharing')} AS " + _sharing_sql())
         con.execute("DROP TABLE IF EXISTS _evlog")
-        n_share = con.execute(f"SELECT count(*) FROM {stage_name('sharing')}").fetchone()[0]
+        n_share = one_row(con.execute(f"SELECT count(*) FROM {stage_name('sharing')}"))[0]
         tables = ("hotlist_events", "sharing") if n_share else ("hotlist_events",)
         if not n_share:
             con.execute(f"DROP TABLE {stage_name('sharing')}")
@@ -307,7 +314,7 @@ def resolve_times(parsed: Sequence[tuple[dt.datetime | None, str | None, dt.date
     Returns the times and the rule applied, in words (see the module docstring).
     """
     naive = [p[1] is not None and not _EXPLICIT_ZONE.search(p[1]) for p in parsed]
-    evidence = [(p[0], p[2]) for p, nv in zip(parsed, naive) if nv and p[0] and p[2]
+    evidence = [(p[0], p[2]) for p, nv in zip(parsed, naive, strict=False) if nv and p[0] and p[2]
                 and p[3] and _EXPLICIT_ZONE.search(p[3])]
     zone, why = "UTC", "no expiry evidence; Flock's convention"
     if any(naive) and evidence:
@@ -329,8 +336,8 @@ def resolve_times(parsed: Sequence[tuple[dt.datetime | None, str | None, dt.date
         else:
             why = (f"expiries do not show a local zone ({scores['UTC']} of {total} fit UTC, "
                    f"best other {n}); Flock's convention")
-    tz = zoneinfo.ZoneInfo(zone) if zone != "UTC" else None
-    out = [(_to_utc(p[0], tz) if tz and nv and p[0] else p[0]) for p, nv in zip(parsed, naive)]
+    local = zoneinfo.ZoneInfo(zone) if zone != "UTC" else None
+    out = [(_to_utc(p[0], local) if local and nv and p[0] else p[0]) for p, nv in zip(parsed, naive, strict=False)]
     if not any(naive):
         return out, "timestamps name their zone"
     return out, f"timestamps without a zone read as {zone} ({why})"

@@ -51,13 +51,19 @@ from alpr_audit.ingest.base import (
     StageResult,
     stage_name,
 )
+from alpr_audit.ingest.formats.flock.portal_audit import FlockPortalAuditImporter
+from alpr_audit.ingest.formats.flock.portal_parse import (
+    NUMBER_FIELDS,
+    TEXT_FIELDS,
+    PortalPage,
+    looks_like_portal,
+    parse_date,
+    parse_page,
+)
+from alpr_audit.ingest.formats.flock.search_log import build_select
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.staging import CsvPart, stage_csv
 from alpr_audit.ingest.tabular import HeaderMap
-from alpr_audit.ingest.formats.flock.portal_audit import FlockPortalAuditImporter
-from alpr_audit.ingest.formats.flock.portal_parse import NUMBER_FIELDS, TEXT_FIELDS, PortalPage, looks_like_portal, parse_date, \
-    parse_page
-from alpr_audit.ingest.formats.flock.search_log import build_select
 
 SNIFF_BYTES = 256 * 1024
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -117,15 +123,17 @@ class FlockPortalPageImporter:
     def stage(self, ctx: StageContext) -> StageResult:
         """Stage the snapshot, the sharing lists and the embedded search audit of one page."""
         try:
-            data: bytes | str = ctx.path.read_bytes()
+            raw = ctx.path.read_bytes()
+            data: bytes | str = raw
             if (ctx.probe.encoding or "").startswith("utf-16"):
                 # lxml reads bytes as the page's <meta charset> says, which a page re-saved
                 # as UTF-16 still claims is UTF-8: hand it text
-                data = data.decode(ctx.probe.encoding or "utf-16", errors="replace")
+                data = raw.decode(ctx.probe.encoding or "utf-16", errors="replace")
             # lxml forgives a cut-off document by dropping the unfinished element, which
             # would silently drop the embedded CSV cut in the middle: refuse instead.
             tail = data[-4096:].lower()
-            if ("</html" if isinstance(tail, str) else b"</html") not in tail:
+            ended = "</html" in tail if isinstance(tail, str) else b"</html" in tail
+            if not ended:
                 raise ValueError("the file ends without </html>: it is cut off")
             page = parse_page(data)
         except (OSError, ValueError) as exc:

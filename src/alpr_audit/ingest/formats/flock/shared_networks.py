@@ -53,8 +53,13 @@ import pyarrow as pa
 
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
-from alpr_audit.ingest.tabular import MAX_CELL_CHARS, decode_errors, ends_in_open_quote, \
-    find_header, open_quote_reason
+from alpr_audit.ingest.tabular import (
+    MAX_CELL_CHARS,
+    decode_errors,
+    ends_in_open_quote,
+    find_header,
+    open_quote_reason,
+)
 
 _APOSTROPHES = ("'", "\u2019", "\u2018", "")
 SYNONYMS: dict[str, str] = {
@@ -270,7 +275,7 @@ class FlockSharedNetworksImporter:
         first = ctx.plan.parts[0].sheet
         observed = observed_date(first, ctx.path.name)
         self._create_stage(ctx, pa.table({c: pa.array(v, t) for (c, t), v in
-                                          zip(_COLUMNS.items(), out.values())}), observed)
+                                          zip(_COLUMNS.items(), out.values(), strict=False)}), observed)
         source = None if observed is None else (
             "sheet name" if observed_date(first) == observed else "file name")
         return StageResult(0, None, ctx.publisher, tables=(self.table,),
@@ -279,7 +284,7 @@ class FlockSharedNetworksImporter:
                                     "observed_on_from": source},
                            constants={"data_kind": "detections"})
 
-    def _records(self, part: dict[str, Any], rowno: int, cells: list[str | None],
+    def _records(self, part: PlanPart, rowno: int, cells: list[str | None],
                  states: dict[str, tuple[str, str]], workbook: bool,
                  problem: str | None = None) -> Iterator[dict[str, Any]]:
         """Stage records of one organisation row (one reject when the row is unusable)."""
@@ -293,7 +298,7 @@ class FlockSharedNetworksImporter:
                 f"row {rowno}" + (f" col {cell}" if cell else ""))
             return loc if item is None else f"{loc} #{item}"
 
-        raw = json.dumps(dict(zip(hm.headers[:ncols], cells[:ncols])) | (
+        raw = json.dumps(dict(zip(hm.headers[:ncols], cells[:ncols], strict=False)) | (
             {"beyond header": cells[ncols:]} if len(cells) > ncols else {}), ensure_ascii=False)
         if problem:
             yield {"_locator": where(None), "_raw": raw, "_reject": problem}
@@ -315,14 +320,14 @@ class FlockSharedNetworksImporter:
             base_flags.append("redacted")
         emitted = False
         for col, field in enumerate(hm.fields):
-            if field not in DIRECTIONS or col >= len(cells) or cells[col] is None:
+            cell = cells[col] if col < len(cells) else None
+            if field not in DIRECTIONS or cell is None:
                 continue
-            cell = cells[col]
             if states.get(cell, ("", "empty"))[1] == "empty":
                 continue
             items = [(k, states[i]) for k, i in enumerate(split_networks(cell), start=1)]
             markers = [t for _, (t, s) in items if s == "value" and _STATUS_ONLY.fullmatch(t)]
-            names = [(k, t, s) for k, (t, s) in items
+            names: list[tuple[int | None, str | None, str]] = [(k, t, s) for k, (t, s) in items
                      if s != "empty" and not (s == "value" and _STATUS_ONLY.fullmatch(t))]
             if not names:  # only a marker: the direction is there, its networks unnamed
                 names = [(None, None, "value")]

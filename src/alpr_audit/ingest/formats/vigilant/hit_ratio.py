@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult
-from alpr_audit.ingest.pdftext import first_page_needs_ocr, first_page_text
 from alpr_audit.ingest.formats.vigilant.dashboard import HIT_RATIO, report_kind
 from alpr_audit.ingest.formats.vigilant.dashboard_rows import stage_dashboard
+from alpr_audit.ingest.pdftext import first_page_needs_ocr, first_page_text
 
 
 def sniff_dashboard(probe: Probe, kind: str, format_id: str) -> Plan | None:

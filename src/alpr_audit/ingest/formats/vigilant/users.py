@@ -21,8 +21,8 @@ import re
 from collections.abc import Sequence
 from typing import ClassVar
 
-from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult
 from alpr_audit.core.cells import REDACTION_PATTERN
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult
 from alpr_audit.ingest.tabular import HeaderMap, norm_header
 from alpr_audit.ingest.tabular_importer import TabularImporter
 
