@@ -340,8 +340,12 @@ def _show_demo(stage: str, payload: Any) -> None:
 
 # Command groups in their own modules; imported here, after app and its helpers exist.
 from alpr_audit.cli import audit as _audit  # noqa: E402,F401
+from alpr_audit.cli import doctor as _doctor  # noqa: E402,F401
+from alpr_audit.cli import export as _export  # noqa: E402,F401
 from alpr_audit.cli import portal as _portal  # noqa: E402,F401
+from alpr_audit.cli import requests as _requests  # noqa: E402,F401
 from alpr_audit.cli import serve as _serve  # noqa: E402,F401
+from alpr_audit.cli import store as _store  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

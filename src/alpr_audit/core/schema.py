@@ -17,13 +17,13 @@ from alpr_audit.core.schema_model import Column as Column  # re-exported: the co
 from alpr_audit.core.schema_model import Table as Table
 from alpr_audit.core.schema_model import cols as _cols
 from alpr_audit.core.schema_outputs import (
-                             AUDIT_RUNS,
-                             COMMUNICATIONS,
-                             EVIDENCE,
-                             FINDINGS,
-                             REQUEST_ITEMS,
-                             REQUESTS,
-                             SEARCH_PURPOSES,
+    AUDIT_RUNS,
+    COMMUNICATIONS,
+    EVIDENCE,
+    FINDINGS,
+    REQUEST_ITEMS,
+    REQUESTS,
+    SEARCH_PURPOSES,
 )
 
 #: Bump when a catalog table gains, loses or changes a column; add a step to
