@@ -29,9 +29,8 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import measure  # noqa: E402
 from _benchstore import register  # noqa: E402
-
+from _measure import measure  # noqa: E402
 from alpr_audit.store.store import Store  # noqa: E402
 
 _REASONS = [

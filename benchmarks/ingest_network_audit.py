@@ -27,7 +27,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _measure import measure  # noqa: E402
-
 from alpr_audit.synth.flock import write_audit_csv  # noqa: E402
 
 

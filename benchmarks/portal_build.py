@@ -29,7 +29,6 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _benchstore import register  # noqa: E402
-
 from alpr_audit.core.schema import TABLES  # noqa: E402
 from alpr_audit.store.store import Store  # noqa: E402
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from alpr_audit.store import Store
-
 from fixturekit import FIXTURES, fixture_file, write_csv  # noqa: F401,E402  (re-exported)
 
 

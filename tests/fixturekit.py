@@ -7,11 +7,15 @@ conftest was collected last.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+#: ../shared/fixtures beside the checkout; ALPR_AUDIT_FIXTURES points elsewhere (a git
+#: worktree of the repository sits one folder deeper than the checkout)
+FIXTURES = Path(os.environ.get("ALPR_AUDIT_FIXTURES")
+                or Path(__file__).resolve().parents[2] / "shared" / "fixtures")
 
 
 def fixture_file(relpath: str) -> Path:

@@ -72,6 +72,14 @@ def test_rules_md_equals_the_generated_reference() -> None:
         "docs/rules.md is stale: run python docs/gen_rules.py"
 
 
+def test_rejects_md_equals_the_generated_reference() -> None:
+    spec = importlib.util.spec_from_file_location("gen_rejects", DOCS / "gen_rejects.py")
+    gen_rejects = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_rejects)
+    assert (DOCS / "rejects.md").read_text(encoding="utf-8") == gen_rejects.render(), \
+        "docs/rejects.md is stale: run python docs/gen_rejects.py"
+
+
 def test_tables_md_equals_the_generated_reference() -> None:
     spec = importlib.util.spec_from_file_location("gen_tables", DOCS / "gen_tables.py")
     gen_tables = importlib.util.module_from_spec(spec)

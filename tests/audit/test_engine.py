@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import AuditError, default_as_of, run_audit, select_rules
 from alpr_audit.audit.packs import load_pack
@@ -15,8 +16,6 @@ from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.base import SEVERITIES, Rule
 from alpr_audit.core.errors import UsageError
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 FIXED_IDS = {"sharing.out_of_state", "sharing.federal", "sharing.private",
              "sharing.unknown_partner", "purpose.immigration", "purpose.protest",

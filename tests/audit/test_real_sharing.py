@@ -7,7 +7,6 @@ from __future__ import annotations
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
-
 from fixturekit import fixture_file
 
 _ACCUSE = {"sharing.out_of_state", "sharing.federal", "sharing.private"}
@@ -18,7 +17,7 @@ def _audit(store: Store, relpath: str, agency: str | None = None) -> dict[str, s
     assert result.status == "ingested", result.message
     found: dict[str, set[str]] = {}
     for f in run_audit(store, only=["sharing.*"]).findings:
-        found.setdefault(f["rule_id"], set()).add(f["subject"])
+        found.setdefault(f.rule_id, set()).add(f.subject)
     return found
 
 

@@ -23,9 +23,9 @@ from python_calamine import CalamineWorkbook
 from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
-from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy import Pseudonymizer, store_key
+from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.store.store import Store
 
 PAYLOAD = '=HYPERLINK("http://x","y")'
@@ -91,7 +91,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     searches = put_rows(store, "searches", [
         dict(publisher_agency_id=pub, searcher_agency_id=pub, user_ref=USER, reason=r,
              searched_at=datetime(2025, m, 1, 10), plate_query=PLATE, case_number=CASE,
-             log_kind="org_audit") for m, r in zip((1, 2, 2, 3, 3), reasons)])
+             log_kind="org_audit") for m, r in zip((1, 2, 2, 3, 3), reasons, strict=False)])
     users = put_rows(store, "users", [dict(agency_id=pub, user_ref=USER, display_name=NAME,
                                            email=EMAIL, title="Officer")])
     put_rows(store, "detection_counts", [dict(agency_id=pub, period_start=datetime(2024, 1, 1),
@@ -256,7 +256,7 @@ def test_user_finding_evidence_joins_back_to_users_and_searches(user_report) -> 
         "accounts.shared_account: Title of accounts.shared_account — evidence in searches",
         "accounts.shared_account: Title of accounts.shared_account — evidence in users"]
     users, searches = (by_title[t] for t in sorted(by_title, key=lambda t: "users" not in t))
-    row = dict(zip(users[2], users[3]))
+    row = dict(zip(users[2], users[3], strict=False))
     assert row["user"].startswith("user-") and row["name"].startswith("person-")
     assert row["email"].startswith("email-") and row["title"] == "Officer"
     assert row["note"].count("user-") == 1 and "person-" in row["note"]

@@ -26,7 +26,7 @@ def _u(agency: str, user: str | None, **kw: Any) -> dict[str, Any]:
 
 
 def _findings(result, rule_id: str) -> dict[str, dict[str, Any]]:
-    return {f["subject"]: f for f in result.findings if f["rule_id"] == rule_id}
+    return {f.subject: f for f in result.findings if f.rule_id == rule_id}
 
 
 def _locators(store: Store, rule_id: str, subject: str) -> set[str]:

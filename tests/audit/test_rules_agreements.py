@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 AS_OF = datetime(2025, 6, 30, 15, 0)
 
@@ -28,8 +28,8 @@ def _agree(store: Store, pub: str, rows: list[tuple[str, date | None, date | Non
 
 
 def _missing(result) -> dict[tuple[str, str], dict]:  # noqa: ANN001
-    return {(f["agency_id"], f["subject"]): f for f in result.findings
-            if f["rule_id"] == "agreements.missing"}
+    return {(f.agency_id, f.subject): f for f in result.findings
+            if f.rule_id == "agreements.missing"}
 
 
 def test_partners_without_a_valid_agreement_are_found(store: Store) -> None:
@@ -51,8 +51,8 @@ def test_partners_without_a_valid_agreement_are_found(store: Store) -> None:
     assert "signed only on 2025-07-01" in got[(pub, mar)]["message"]
     assert "no agreement on file" in got[(pub, ala)]["message"]
     f = got[(pub, fre)]
-    assert (f["severity"], f["evidence_count"]) == ("medium", 1)
-    assert f["message"].startswith("Mapleton CA PD shares ALPR data with Fresno CA PD but has "
+    assert (f.severity, f.evidence_count) == ("medium", 1)
+    assert f.message.startswith("Mapleton CA PD shares ALPR data with Fresno CA PD but has "
                                    "no agreement with it that is valid on the audit date")
 
 

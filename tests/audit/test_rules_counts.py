@@ -9,17 +9,16 @@ from datetime import datetime
 
 import ibis
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.rules.counts import percent, thousands
 from alpr_audit.store.store import Store
 
-from rowkit import put_agency, put_rows
-
 
 def _found(result) -> dict[tuple[str, str], dict]:  # noqa: ANN001
-    return {(f["agency_id"], f["subject"]): f for f in result.findings
-            if f["rule_id"] == "hit_ratio.period"}
+    return {(f.agency_id, f.subject): f for f in result.findings
+            if f.rule_id == "hit_ratio.period"}
 
 
 def _eval(expr: ibis.Expr) -> object:
@@ -64,14 +63,14 @@ def test_count_report_periods_give_one_finding_each_with_the_exact_text(store: S
     got = _found(run_audit(store, only=["hit_ratio.*"]))
     assert set(got) == {(pub, "2024-01-01..2024-12-31"), (pub, "2023-01-01..2023-03-11")}
     f = got[(pub, "2024-01-01..2024-12-31")]
-    assert (f["severity"], f["evidence_count"]) == ("info", 2)
-    assert f["message"] == (
+    assert (f.severity, f.evidence_count) == ("info", 2)
+    assert f.message == (
         "Mapleton CA PD, 2024-01-01..2024-12-31: 0.23% of 1,234,567 reads from 2024-01-01 to "
         "2024-12-31 23:59 were hits (2,840 hits; source: detection report, "
         "detections+hits=total; period as written: 01/01/24 - 12/31/24).")
     f = got[(pub, "2023-01-01..2023-03-11")]
-    assert f["evidence_count"] == 2
-    assert "5.00% of 2,000 reads from 2023-01-01 to 2023-03-11 were hits (100 hits" in f["message"]
+    assert f.evidence_count == 2
+    assert "5.00% of 2,000 reads from 2023-01-01 to 2023-03-11 were hits (100 hits" in f.message
 
 
 def test_row_level_data_gives_one_finding_per_calendar_month(store: Store) -> None:

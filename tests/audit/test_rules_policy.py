@@ -8,15 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.rules.policy import ELEMENT_IDS, load_policy_terms, policy_elements
 from alpr_audit.core.errors import UsageError
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store.store import Store
-
 from fixturekit import fixture_file
-from rowkit import put_agency, put_rows
 
 #: A policy addressing every element, one card per portal text column.
 COMPLETE = dict(
@@ -31,8 +30,8 @@ COMPLETE = dict(
 
 
 def _missing(result) -> dict[tuple[str, str], dict]:  # noqa: ANN001
-    return {(f["agency_id"], f["subject"]): f for f in result.findings
-            if f["rule_id"] == "policy.missing_element"}
+    return {(f.agency_id, f.subject): f for f in result.findings
+            if f.rule_id == "policy.missing_element"}
 
 
 def test_a_complete_policy_gives_no_finding(store: Store) -> None:
@@ -55,8 +54,8 @@ def test_each_missing_element_is_a_finding_on_the_latest_capture(store: Store) -
     got = _missing(run_audit(store, only=["policy.*"]))
     assert set(got) == {(pub, "D"), (pub, "G")}
     f = got[(pub, "G")]
-    assert (f["severity"], f["evidence_count"]) == ("medium", 1)
-    assert f["message"] == (
+    assert (f.severity, f.evidence_count) == ("medium", 1)
+    assert f.message == (
         "Mapleton CA PD's published policy text does not address element G of "
         "§1798.90.51(b)(2): (G) retention period and the process deciding when to destroy the "
         "information: no matching passage in the portal page captured 2025-05-01.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 
 def _searches(store: Store, reasons: list[str | None], **extra: object) -> str:
@@ -23,7 +23,7 @@ def test_each_high_risk_label_becomes_its_rule_with_the_rows_behind_it(store: St
     _searches(store, ["ICE+ERO assist", "No Kings protest", "abortion clinic", "my ex girlfriend",
                       "inv", "stolen vehicle 24-1234", "police pursuit", "nice car"])
     result = run_audit(store, only=["purpose.*"])
-    got = {f["rule_id"]: f["evidence_count"] for f in result.findings}
+    got = {f.rule_id: f.evidence_count for f in result.findings}
     assert got == {"purpose.immigration": 1, "purpose.protest": 1, "purpose.reproductive": 1,
                    "purpose.personal": 1, "purpose.vague": 2}
     ev = store.query("SELECT locator, note FROM evidence WHERE rule_id = 'purpose.immigration'")
@@ -59,10 +59,10 @@ def test_missing_fields_are_counted_per_field_and_redacted_cells_are_not_missing
         {**base, "searched_at": None},
     ])
     result = run_audit(store, only=["access_record.*"])
-    got = {f["subject"]: f["evidence_count"] for f in result.findings}
+    got = {f.subject: f.evidence_count for f in result.findings}
     assert got == {"purpose": 3, "user": 1, "query": 1, "date_time": 1}
-    f = next(f for f in result.findings if f["subject"] == "purpose")
-    assert f["message"].startswith("3 search record(s) in Mapleton CA PD's logs have no purpose")
+    f = next(f for f in result.findings if f.subject == "purpose")
+    assert f.message.startswith("3 search record(s) in Mapleton CA PD's logs have no purpose")
 
 
 def test_no_searches_means_not_applicable_not_clean(store: Store) -> None:

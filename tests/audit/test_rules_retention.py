@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 AS_OF = datetime(2025, 6, 30, 12, 0)
 
@@ -21,7 +21,7 @@ def _ago(days: float) -> datetime:
 
 
 def _found(result, rule: str) -> dict[tuple[str, str], dict]:  # noqa: ANN001
-    return {(f["agency_id"], f["subject"]): f for f in result.findings if f["rule_id"] == rule}
+    return {(f.agency_id, f.subject): f for f in result.findings if f.rule_id == rule}
 
 
 def _evidence(store: Store, rule: str) -> list[dict]:
@@ -128,13 +128,13 @@ def test_hotlist_entries_without_expiry_or_case_number(store: Store) -> None:
     ])
     result = run_audit(store, only=["hotlist.*"], as_of=AS_OF)
     no_exp = _found(result, "hotlist.no_expiry")
-    assert {k: f["evidence_count"] for k, f in no_exp.items()} == {(pub, "Stolen"): 2}
+    assert {k: f.evidence_count for k, f in no_exp.items()} == {(pub, "Stolen"): 2}
     assert no_exp[(pub, "Stolen")]["severity"] == "low"
     assert no_exp[(pub, "Stolen")]["message"] == (
         "2 entr(y/ies) added to hot list 'Stolen' of Mapleton CA PD have no expiry date: they "
         "alert until someone removes them.")
     no_case = _found(result, "hotlist.no_case_number")
-    assert {k: f["evidence_count"] for k, f in no_case.items()} == {
+    assert {k: f.evidence_count for k, f in no_case.items()} == {
         (pub, "Gang"): 2, (pub, "(no hot-list name)"): 1}
     assert _found(result, "hotlist.personal_owner") == {}
 
@@ -155,11 +155,11 @@ def test_personal_looking_hot_lists(store: Store) -> None:
     ])
     result = run_audit(store, only=["hotlist.personal_owner"], as_of=AS_OF)
     got = _found(result, "hotlist.personal_owner")
-    assert {k[1]: f["evidence_count"] for k, f in got.items()} == {
+    assert {k[1]: f.evidence_count for k, f in got.items()} == {
         "PERSONAL - DEP. CUEVAS 5914": 2, "jdoe_personal": 1, "RTCC-Internal": 1, "Intel": 1}
     f = got[(pub, "RTCC-Internal")]
-    assert f["severity"] == "medium"
-    assert f["message"] == ("Hot list 'RTCC-Internal' of Mapleton CA PD looks personal rather "
+    assert f.severity == "medium"
+    assert f.message == ("Hot list 'RTCC-Internal' of Mapleton CA PD looks personal rather "
                             "than an agency list (reason looks personal: my ex); 1 entr(y/ies) "
                             "added.")
     assert "hot-list name looks personal: personal" in got[(pub, "jdoe_personal")]["message"]

@@ -22,7 +22,7 @@ def _s(pub: str, user: str | None, at: datetime | None, **kw: Any) -> dict[str, 
 
 
 def _findings(result, rule_id: str) -> dict[str, dict[str, Any]]:
-    return {f["subject"]: f for f in result.findings if f["rule_id"] == rule_id}
+    return {f.subject: f for f in result.findings if f.rule_id == rule_id}
 
 
 def _locators(store: Store, rule_id: str, subject: str) -> set[str]:

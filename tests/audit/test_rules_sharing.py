@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from rowkit import put_agency, put_rows
+
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 
 def _share(store: Store, pub: str, partners: list[str], direction: str = "out",
@@ -21,7 +21,7 @@ def _share(store: Store, pub: str, partners: list[str], direction: str = "out",
 def _by_rule(result) -> dict[str, set[str]]:  # noqa: ANN001
     out: dict[str, set[str]] = {}
     for f in result.findings:
-        out.setdefault(f["rule_id"], set()).add(f["subject"])
+        out.setdefault(f.rule_id, set()).add(f.subject)
     return out
 
 
@@ -46,7 +46,7 @@ def test_all_california_public_partners_give_no_accusation(store: Store) -> None
     ids = [put_agency(store, n) for n in ("Riverside County CA SO", "Irvine CA PD", "California Highway Patrol")]
     _share(store, pub, ids)
     result = run_audit(store, only=["sharing.*"])
-    assert [f for f in result.findings if f["severity"] in ("high", "review")] == []
+    assert [f for f in result.findings if f.severity in ("high", "review")] == []
 
 
 def test_inbound_sharing_is_reported_not_accused(store: Store) -> None:
@@ -54,7 +54,7 @@ def test_inbound_sharing_is_reported_not_accused(store: Store) -> None:
     out_of_state = put_agency(store, "Portland OR PD")
     _share(store, pub, [out_of_state], direction="in")
     result = run_audit(store, only=["sharing.*"])
-    assert [(f["rule_id"], f["severity"], f["evidence_count"]) for f in result.findings] == [
+    assert [(f.rule_id, f.severity, f.evidence_count) for f in result.findings] == [
         ("sharing.inbound", "info", 1)]
 
 
@@ -76,8 +76,8 @@ def test_message_names_both_agencies_and_the_law(store: Store) -> None:
     pub = put_agency(store, "Mapleton CA PD")
     _share(store, pub, [put_agency(store, "Portland OR PD")])
     (f,) = run_audit(store, only=["sharing.out_of_state"]).findings
-    assert f["message"].startswith("Mapleton CA PD shares ALPR data with Portland OR PD")
-    assert "outside CA" in f["message"]
-    assert "1798.90.55(b)" in f["citation"]
+    assert f.message.startswith("Mapleton CA PD shares ALPR data with Portland OR PD")
+    assert "outside CA" in f.message
+    assert "1798.90.55(b)" in f.citation
     ev = store.query("SELECT table_name, locator FROM evidence WHERE rule_id = 'sharing.out_of_state'")
     assert ev == [{"table_name": "sharing", "locator": "row 2"}]

@@ -25,14 +25,13 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pytest
+from rowkit import put_agency, put_rows
 
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.audit.reasons import load_terms, purpose_table
 from alpr_audit.audit.rules import all_rules
 from alpr_audit.audit.rules.timeutil import local_minute_of_day
 from alpr_audit.store.store import Store
-
-from rowkit import put_agency, put_rows
 
 EVAL = Path(__file__).with_name("reasons_eval.csv")
 # pyspark 4.0 and ibis 12 under pandas 3: deprecation notices about pandas options
@@ -281,7 +280,7 @@ def _build(store: Store) -> None:
 
 
 def _findings(result: Any) -> list[tuple[Any, ...]]:
-    return sorted((tuple(f[k] for k in FINDING_KEY) for f in result.findings), key=repr)
+    return sorted((tuple(getattr(f, k) for k in FINDING_KEY) for f in result.findings), key=repr)
 
 
 def _evidence(store: Store, run_id: str) -> Counter[tuple[Any, ...]]:
@@ -324,7 +323,7 @@ def test_the_store_exercises_every_rule(runs: dict[str, Any]) -> None:
     result = runs["duckdb"]["result"]
     assert result.as_of == AS_OF_DATA
     assert not result.not_applicable
-    found = {f["rule_id"] for f in result.findings}
+    found = {f.rule_id for f in result.findings}
     assert found == {r.id for r in all_rules()}, "a rule family without rows in this store"
 
 

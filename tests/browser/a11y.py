@@ -57,6 +57,6 @@ def check(page: Any) -> dict[str, Any]:
     assert facts["charts_without_table"] == 0
     h = facts["headings"]
     assert h and h[0] == 1 and h.count(1) == 1
-    assert all(b - a <= 1 for a, b in zip(h, h[1:])), h  # no level skipped going down
+    assert all(b - a <= 1 for a, b in zip(h, h[1:], strict=False)), h  # no level skipped going down
     assert facts["min_contrast"] >= 4.5, facts["low_contrast"]
     return facts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from a11y import check
+
 from conftest import Watched
 
 LOCAL = ("http://127.0.0.1:",)

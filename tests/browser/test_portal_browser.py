@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from a11y import check
-from conftest import Watched
 from smallworld import EVIL
+
+from conftest import Watched
 
 FILE = ("file://",)
 

@@ -18,9 +18,9 @@ import duckdb
 import pytest
 
 from alpr_audit.audit.engine import run_audit
+from alpr_audit.core.privacy import store_key
 from alpr_audit.doctor.integrity import check
 from alpr_audit.ingest.pipeline import ingest_paths
-from alpr_audit.core.privacy import store_key
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv
 

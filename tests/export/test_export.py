@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.outputs.export import export_parquet, export_sqlite
 from alpr_audit.outputs.export import parquet as parquet_mod
-from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.store import Store
 
 

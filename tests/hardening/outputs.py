@@ -13,9 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import payload_world as W
 import pytest
 
-import payload_world as W
 from alpr_audit.audit.engine import run_audit
 from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.outputs.packet.packet import write_packet

@@ -46,9 +46,9 @@ def org_audit(path: Path, rows: int = 300, seed: int = 5) -> Path:
         table = list(csv.reader(fh))
     reason = table[0].index("Reason")
     name_col = next(i for i, h in enumerate(table[0]) if h.lower() in ("name", "user"))
-    for row, payload in zip(table[1:], PAYLOADS):
+    for row, payload in zip(table[1:], PAYLOADS, strict=False):
         row[reason] = payload
-    for row, user in zip(table[1 + len(PAYLOADS):], USERS):  # some searches by listed users
+    for row, user in zip(table[1 + len(PAYLOADS):], USERS, strict=False):  # some searches by listed users
         row[name_col] = f"{user[0]} {user[1]}"
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(table)

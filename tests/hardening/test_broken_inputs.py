@@ -31,10 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus import CASES, Case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from corpus import CASES, Case
 from limited import cli_command
 
 #: Per file; a group of n files gets GROUP_BASE_S + n * PER_FILE_S.
@@ -95,12 +94,16 @@ def _ledger(store: Path) -> dict[str, Any]:
             "SELECT source_id, count(*) AS n FROM rejects GROUP BY ALL")}
         reasons = {r["source_id"]: r["reasons"] for r in s.query(
             "SELECT source_id, list(DISTINCT reason) AS reasons FROM rejects GROUP BY ALL")}
+        uncoded = {r["source_id"]: r["reasons"] for r in s.query(
+            "SELECT source_id, list(DISTINCT reason) AS reasons FROM rejects "
+            "WHERE code IS NULL OR code = 'row.other' GROUP BY ALL")}
     registered = {f["relpath"] for f in files}
     parquet = sorted(p.relative_to(store).as_posix() for p in (store / "tables").rglob("*.parquet")) \
         if (store / "tables").exists() else []
     staging = sorted(p.name for p in (store / ".staging").rglob("*")) \
         if (store / ".staging").exists() else []
     return {"sources": sources, "files": files, "rejects": rejects, "reasons": reasons,
+            "uncoded": uncoded,
             "parquet": parquet,
             "unregistered": [p for p in parquet if p not in registered], "staging": staging}
 
@@ -279,6 +282,9 @@ def test_broken_input_is_ingested_exactly_or_fails_clearly(runner: Runner, case_
         assert stored == item["rows_loaded"], "the table files do not hold the loaded rows"
         assert ledger["rejects"].get(row["source_id"], 0) == item["rows_rejected"], (
             "the rejects table does not hold the rejected rows")
+        # every reason an importer writes has a stable code (alpr_audit.core.rejects)
+        assert not ledger["uncoded"].get(row["source_id"]), (
+            f"reject reasons without a code: {ledger['uncoded'][row['source_id']]}\n{why}")
     if case.rejects_for:
         reasons = ledger["reasons"].get(row["source_id"], [])
         assert any(re.search(case.rejects_for, r) for r in reasons), (

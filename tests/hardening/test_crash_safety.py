@@ -30,21 +30,28 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 import payload_world as W
+import pytest
+from crash_points import (
+    KillPoint,
+    any_file,
+    cli_args,
+    folder_texts,
+    latest_findings,
+    run_and_kill,
+    store_state,
+)
+from limited import cli_command
+
 from alpr_audit.audit.engine import run_audit
-from alpr_audit.outputs.audit_report.report import write_audit_report
+from alpr_audit.core.privacy import store_key
 from alpr_audit.doctor.integrity import check
 from alpr_audit.ingest.pipeline import ingest_paths
-from alpr_audit.core.privacy import store_key
+from alpr_audit.outputs.audit_report.report import write_audit_report
 from alpr_audit.outputs.packet.packet import write_packet
 from alpr_audit.requests.tracking import import_request
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv
-from crash_points import (KillPoint, any_file, cli_args, folder_texts, latest_findings,
-                          run_and_kill, store_state)
-from limited import cli_command
 
 AGENCY = "Mapleton CA PD"
 ROWS = 4_000

@@ -13,13 +13,13 @@ import json
 import shutil
 from pathlib import Path
 
+import payload_world as W
 import pytest
 
-import payload_world as W
-from outputs import payload_outputs  # noqa: F401 - the fixture
-from alpr_audit.doctor.leaks import KINDS, check_folder, scan, sensitive_values
+from alpr_audit.doctor.leaks import KINDS, check_folder, sensitive_values
 from alpr_audit.store import Store
 from fixturekit import fixture_file as shared_fixture
+from outputs import payload_outputs  # noqa: F401 - the fixture
 
 
 def test_default_outputs_leak_nothing(payload_outputs) -> None:  # noqa: ANN001

@@ -16,13 +16,13 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import payload_world as W
 import pypdfium2
 import pytest
 from python_calamine import CalamineWorkbook
 
-import payload_world as W
-from outputs import payload_outputs  # noqa: F401 - the fixture
 from alpr_audit.outputs.safe import needs_quote
+from outputs import payload_outputs  # noqa: F401 - the fixture
 
 NEUTRALISED = re.compile(r"^'[=+\-@\t\r]")
 

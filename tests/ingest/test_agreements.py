@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from fixturekit import fixture_file, write_csv
 
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.formats.generic.agreements import AgreementsImporter
 from alpr_audit.ingest.formats.generic.detections import DetectionsImporter
+from alpr_audit.ingest.formats.generic.readings import HitsImporter
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
-from alpr_audit.ingest.formats.generic.readings import HitsImporter
 from alpr_audit.store import Store
+from fixturekit import fixture_file, write_csv
 
 HEADER = ["Agency", "Partner", "Kind", "Signed On", "Expires On", "Document"]
 OWNER = "Mapleton CA PD"

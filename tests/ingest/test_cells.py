@@ -23,7 +23,7 @@ from alpr_audit.core.cells import (
 )
 
 D = dt.datetime
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 # Each wrapper call is one DuckDB query (~50 µs); Hypothesis overhead dominates, so keep the
 # example counts moderate and never let a loaded machine trip the deadline.
@@ -514,7 +514,7 @@ REDACTION_MARKERS = (
 @st.composite
 def random_case(draw, s: str) -> str:
     flips = draw(st.lists(st.booleans(), min_size=len(s), max_size=len(s)))
-    return "".join(c.upper() if f else c.lower() for c, f in zip(s, flips))
+    return "".join(c.upper() if f else c.lower() for c, f in zip(s, flips, strict=False))
 
 
 @pytest.mark.parametrize("text", [None, *ALL_EMPTY_SENTINELS, "   "])

@@ -159,7 +159,7 @@ def test_id_less_identical_rows_are_two_searches_but_overlap_deduplicates(store:
 
 def test_monthly_files_overlapping_by_a_day_are_deduplicated(store: Store, tmp_path: Path) -> None:
     jan = [row(i, when=f"01/{d:02d}/2025, 10:00:00 AM UTC") for i, d in enumerate(range(1, 32))]
-    feb = [row(i, when=f"01/31/2025, 10:00:00 AM UTC") for i in (30,)] + [
+    feb = [row(i, when="01/31/2025, 10:00:00 AM UTC") for i in (30,)] + [
         row(100 + d, when=f"02/{d:02d}/2025, 10:00:00 AM UTC") for d in range(1, 10)]
     results = ingest_paths(store, [write_csv(tmp_path / "jan.csv", HEADER, jan),
                                    write_csv(tmp_path / "feb.csv", HEADER, feb)])

@@ -9,8 +9,8 @@ import pytest
 
 from alpr_audit.core.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest import pdftext
-from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.formats.flock.devices_pdf import FlockDevicesPdfImporter
+from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 from pdf_builder import write_pdf
@@ -150,7 +150,7 @@ def test_scan_without_text_layer_is_read_through_ocr(store: Store, tmp_path: Pat
     words = [pdftext.Word(text, 120, 120 + 3 * len(text), top, top + 6)
              for top, text in zip(range(20, 200, 9), [
                  "Devices - Irvine CA PD", "Name", "Akron OH PD (143 cameras)", "Relationship",
-                 "Access", "Search", "Enabled", "Hotlist Tool", "Disabled"])]
+                 "Access", "Search", "Enabled", "Hotlist Tool", "Disabled"], strict=False)]
     page = pdftext.PageText(1, pdftext.group_lines(words), scanned=True, ocr=True)
     monkeypatch.setattr(pdftext, "first_page_text", lambda path: page.text)
     monkeypatch.setattr(pdftext, "read_pages", lambda path, max_pages=None: [page])

@@ -11,7 +11,11 @@ import pytest
 import xlsxwriter
 
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.formats.flock.event_log import FlockEventLogImporter, parse_details, resolve_times
+from alpr_audit.ingest.formats.flock.event_log import (
+    FlockEventLogImporter,
+    parse_details,
+    resolve_times,
+)
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.store import Store
 from fixturekit import fixture_file, write_csv
@@ -149,8 +153,8 @@ def test_riverside_zone_is_inferred_from_expiries() -> None:
     path = fixture_file(RIVERSIDE)
     import duckdb
 
-    from alpr_audit.ingest.base import StageContext
     from alpr_audit.core.cells import install_macros
+    from alpr_audit.ingest.base import StageContext
     from alpr_audit.ingest.probe import probe_file
 
     con = duckdb.connect()

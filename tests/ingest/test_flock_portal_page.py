@@ -12,10 +12,17 @@ import pytest
 
 from alpr_audit.core.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest.formats.flock.portal_audit import FlockPortalAuditImporter
-from alpr_audit.ingest.formats.flock.portal_page import FlockPortalPageImporter, decode_data_uri, \
-    partner_markers
-from alpr_audit.ingest.formats.flock.portal_parse import classify_label, parse_count, parse_page, \
-    split_names
+from alpr_audit.ingest.formats.flock.portal_page import (
+    FlockPortalPageImporter,
+    decode_data_uri,
+    partner_markers,
+)
+from alpr_audit.ingest.formats.flock.portal_parse import (
+    classify_label,
+    parse_count,
+    parse_page,
+    split_names,
+)
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store import Store
 from fixturekit import fixture_file

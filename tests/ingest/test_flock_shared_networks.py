@@ -10,9 +10,9 @@ import duckdb
 import pytest
 import xlsxwriter
 
+from alpr_audit.core.cells import install_macros
 from alpr_audit.core.errors import UnknownFormatError
 from alpr_audit.ingest.base import StageContext
-from alpr_audit.core.cells import install_macros
 from alpr_audit.ingest.formats.flock.shared_networks import (
     FlockSharedNetworksImporter,
     observed_date,

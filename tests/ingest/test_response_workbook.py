@@ -16,9 +16,9 @@ import xlsxwriter
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest import registry
 from alpr_audit.ingest.base import StageResult
+from alpr_audit.ingest.formats.generic.response_workbook import ResponseWorkbookImporter
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.probe import probe_file
-from alpr_audit.ingest.formats.generic.response_workbook import ResponseWorkbookImporter
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv, write_audit_xlsx
 from alpr_audit.synth.response_workbook import VARIANTS, write_response_workbook

@@ -7,15 +7,21 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from alpr_audit.ingest.pipeline import ingest_file
-from alpr_audit.ingest.probe import probe_file
+from test_vigilant_hit_ratio import IMPORTERS, Item, footer, scanned_page, write_pdf
+
 from alpr_audit.ingest.formats.vigilant.dashboard import split_reports
-from alpr_audit.ingest.formats.vigilant.dashboard_rows import BASIS_AGENCY, BASIS_SYSTEM, BASIS_TOTAL, detection_rows
+from alpr_audit.ingest.formats.vigilant.dashboard_rows import (
+    BASIS_AGENCY,
+    BASIS_SYSTEM,
+    BASIS_TOTAL,
+    detection_rows,
+)
 from alpr_audit.ingest.formats.vigilant.detection_report import VigilantDetectionReportImporter
 from alpr_audit.ingest.formats.vigilant.hit_ratio import VigilantHitRatioImporter
+from alpr_audit.ingest.pipeline import ingest_file
+from alpr_audit.ingest.probe import probe_file
 from alpr_audit.store import Store
 from fixturekit import fixture_file
-from test_vigilant_hit_ratio import IMPORTERS, Item, footer, scanned_page, write_pdf
 
 OCSD_SYSTEMS = [  # as printed, in report order (pages 1 and 2)
     ("OCSD Dana Point LPR Car", 1_131_043), ("OCSD San Clemente LPR", 795_476),

@@ -11,12 +11,12 @@ import pytest
 
 from alpr_audit.core.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest import pdftext
-from alpr_audit.ingest.pdftext import PageText, Word, group_lines, read_count
-from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.formats.vigilant.dashboard import parse_date, resolve_period, split_reports
 from alpr_audit.ingest.formats.vigilant.dashboard_rows import BASIS_HIT_RATIO, hit_ratio_rows
 from alpr_audit.ingest.formats.vigilant.detection_report import VigilantDetectionReportImporter
 from alpr_audit.ingest.formats.vigilant.hit_ratio import VigilantHitRatioImporter
+from alpr_audit.ingest.pdftext import PageText, Word, group_lines, read_count
+from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 

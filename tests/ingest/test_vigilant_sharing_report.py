@@ -11,9 +11,9 @@ import pytest
 from alpr_audit.core.errors import IngestError, UnknownFormatError
 from alpr_audit.ingest import pdftext
 from alpr_audit.ingest.base import StageContext
+from alpr_audit.ingest.formats.vigilant.sharing_report import VigilantSharingReportImporter
 from alpr_audit.ingest.pipeline import ingest_file
 from alpr_audit.ingest.probe import probe_file
-from alpr_audit.ingest.formats.vigilant.sharing_report import VigilantSharingReportImporter
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 from pdf_builder import write_pdf
@@ -68,7 +68,7 @@ def _staged(store: Store, path: Path) -> list[dict]:
     imp.stage(ctx)
     cur = store.con.execute("SELECT * FROM stage_sharing ORDER BY rowid")
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row)) for row in cur.fetchall()]
+    return [dict(zip(cols, row, strict=False)) for row in cur.fetchall()]
 
 
 def test_two_text_columns_are_read_row_by_row(store: Store) -> None:

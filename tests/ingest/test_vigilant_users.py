@@ -9,9 +9,13 @@ import xlsxwriter
 
 from alpr_audit.core.errors import UnknownFormatError
 from alpr_audit.ingest.formats.flock.users import FlockUsersImporter
+from alpr_audit.ingest.formats.vigilant.users import (
+    VigilantUsersImporter,
+    person_like,
+    sheet_agency,
+)
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
 from alpr_audit.ingest.probe import probe_file
-from alpr_audit.ingest.formats.vigilant.users import VigilantUsersImporter, person_like, sheet_agency
 from alpr_audit.store import Store
 from fixturekit import fixture_file, write_csv
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 import smallworld
-from smallworld import EVIL, PLATE, USER
+from smallworld import PLATE, USER
 
 from alpr_audit.core.errors import UsageError
 from alpr_audit.outputs.portal import build as build_mod

@@ -7,7 +7,6 @@ from collections import Counter
 from smallworld import EVIL, REASONS
 
 from alpr_audit.audit.reasons import classify
-
 from alpr_audit.outputs.portal.data import gather, vague_share
 
 
@@ -69,10 +68,10 @@ def test_snapshot_changes_and_policy_elements(small_store) -> None:  # noqa: ANN
 def test_findings_are_the_latest_run_per_agency(small_store) -> None:  # noqa: ANN001
     data = gather(small_store)
     page = _page(data, "Mapleton CA PD")
-    rules = {f["rule_id"] for f in page["findings"]}
+    rules = {f.rule_id for f in page["findings"]}
     assert {"sharing.out_of_state", "sharing.federal", "purpose.immigration"} <= rules
     assert page["findings_by_severity"]["high"] == sum(
-        1 for f in page["findings"] if f["severity"] == "high") > 0
+        1 for f in page["findings"] if f.severity == "high") > 0
     assert data["run"]["findings"] == sum(len(p["findings"]) for p in data["agencies"])
 
 

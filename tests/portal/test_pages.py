@@ -88,9 +88,9 @@ def test_request_tracking_pages(tmp_path: Path) -> None:
     from alpr_audit.store import Store
     from alpr_audit.web.app import create_app
     from alpr_audit.web.config import WebConfig
+    from fixturekit import FIXTURES
 
-    thread = (Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "requests"
-              / "muckrock_lapd-25-2170_alpr-audits.txt")
+    thread = FIXTURES / "requests" / "muckrock_lapd-25-2170_alpr-audits.txt"
     if not thread.exists():
         pytest.skip("shared fixture requests/muckrock_lapd-25-2170_alpr-audits.txt not present")
     with Store.open(tmp_path / "store") as store:

@@ -73,7 +73,7 @@ def test_workbook_cells_are_typed_and_neutralised(tmp_path: Path) -> None:
     assert (res[0].rows_written, res[0].capped) == (len(PAYLOADS), False)
     got = _read(out, "S")
     assert got[0][0] == "'=title" and got[1][0] == "'@note" and got[2] == cols
-    for row, payload in zip(got[HEADER_ROWS:], PAYLOADS):
+    for row, payload in zip(got[HEADER_ROWS:], PAYLOADS, strict=False):
         assert row[0] == "'" + payload
         assert row[1:6] == [-2, 1.5, dt.date(2025, 3, 11), dt.datetime(2025, 6, 18, 0, 2, 4),
                             True]
@@ -117,7 +117,7 @@ def test_query_sheet_is_spliced_as_the_rows_xlsxwriter_would_write(tmp_path: Pat
     assert got[0][0] == "query sheet" and got[2] == ["s", "n", "d", "b", "ts", "day", "big"]
     expected_text = ["a & b <c> \"d\" 'e'", "ctlx", "_x0041_ literal", "  padded  ",
                      "line\nbreak", "ünïcødé ✓", "'=1+1"]
-    for i, (row, text) in enumerate(zip(got[HEADER_ROWS:], expected_text)):
+    for i, (row, text) in enumerate(zip(got[HEADER_ROWS:], expected_text, strict=False)):
         assert row[0] == text
         assert row[1:4] == [-i, i / 4, i % 2 == 0]
         assert row[4] == dt.datetime(2025, 1, 1 + i, 12, 30, 15, 250000)

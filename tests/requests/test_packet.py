@@ -20,12 +20,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from alpr_audit.core.errors import UsageError
-from alpr_audit.ingest.pipeline import ingest_paths
 from alpr_audit.core.privacy import Pseudonymizer, store_key
-from alpr_audit.outputs.packet.answers import (NO_RECORDS_NOTE, answer_item)
 from alpr_audit.core.privacy_sql import fill_pseudo_map, pseudo_expr
-from alpr_audit.requests.model import RecordsRequest, RequestItem
+from alpr_audit.ingest.pipeline import ingest_paths
+from alpr_audit.outputs.packet.answers import NO_RECORDS_NOTE, answer_item
 from alpr_audit.outputs.packet.packet import PacketResult, write_packet
+from alpr_audit.requests.model import RecordsRequest, RequestItem
 from alpr_audit.store import Store
 from alpr_audit.synth.flock import write_audit_csv
 from fixturekit import fixture_file
@@ -73,7 +73,7 @@ def _org_audit_with_payloads(path: Path) -> Path:
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     reason = rows[0].index("Reason")
-    for row, payload in zip(rows[1:], PAYLOADS):
+    for row, payload in zip(rows[1:], PAYLOADS, strict=False):
         row[reason] = payload
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
@@ -131,7 +131,7 @@ def leaks(text: str, values: set[str]) -> set[str]:
     pseudonym is not a leak; 'Doe, J' split by a tab or a line break is)."""
     words = _words(text)
     needles = {v: tuple(_words(v)) for v in values}
-    grams = {k: set(zip(*(words[i:] for i in range(k))))
+    grams = {k: set(zip(*(words[i:] for i in range(k)), strict=False))
              for k in {len(n) for n in needles.values() if n}}
     return {v for v, n in needles.items() if n and n in grams[len(n)]}
 
@@ -177,7 +177,7 @@ def test_manifest_hashes_verify_and_name_the_sources(packet: PacketResult, ocsd:
     assert (manifest["tool"], manifest["version"]) == ("alpr-audit", __version__)
     generated = dt.datetime.fromisoformat(manifest["generated_at"].replace("Z", "+00:00"))
     assert generated.tzinfo is not None and abs(
-        dt.datetime.now(dt.timezone.utc) - generated) < dt.timedelta(minutes=5)
+        dt.datetime.now(dt.UTC) - generated) < dt.timedelta(minutes=5)
     ledger = {r["source_id"]: r["sha256"] for r in ocsd.query("SELECT * FROM sources")}
     assert {s["source_id"]: s["sha256"] for s in manifest["sources"]} == ledger  # all used
     assert all("/" not in s["file"] for s in manifest["sources"])  # no operator paths
@@ -380,8 +380,8 @@ def test_large_sharing_list_and_streamed_log_with_a_capped_sheet(tmp_path: Path)
                                   "all rows are in A7.csv")
     a7 = read_csv(result.dir / "A7.csv")
     header = sheet[2]
-    for row, line in zip(sheet[3:], a7[:1000]):  # the sheet is the CSV's head, typed
-        got = dict(zip(header, row))
+    for row, line in zip(sheet[3:], a7[:1000], strict=False):  # the sheet is the CSV's head, typed
+        got = dict(zip(header, row, strict=False))
         assert (got["user"], got["plate"], got["locator"]) == (
             line["user"], line["plate"], line["locator"])
         assert got["searched_at_utc"] == dt.datetime.fromisoformat(line["searched_at_utc"])

@@ -7,12 +7,12 @@ import datetime as dt
 import re
 
 import pytest
-from fixturekit import fixture_file
 
 from alpr_audit.requests.model import COMMUNICATION_KINDS, ITEM_KINDS
 from alpr_audit.requests.parse import parse_request
 from alpr_audit.requests.parse_items import classify_item, item_period, parse_items
 from alpr_audit.requests.parse_thread import cited_sections, extension_ground, parse_date
+from fixturekit import fixture_file
 
 D = dt.date
 LAPD = "requests/muckrock_lapd-25-2170_alpr-audits.txt"

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from fixturekit import fixture_file
 
 from alpr_audit.core.errors import UsageError
 from alpr_audit.requests import tracking
@@ -17,6 +16,7 @@ from alpr_audit.requests.tracking import (
     load_request,
     show_request,
 )
+from fixturekit import fixture_file
 
 D = dt.date
 LAPD = "requests/muckrock_lapd-25-2170_alpr-audits.txt"

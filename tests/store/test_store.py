@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from alpr_audit.core.errors import StoreError
+from alpr_audit.core.schema import SCHEMA_VERSION
 from alpr_audit.ingest import commit
 from alpr_audit.ingest.pipeline import ingest_file, ingest_paths
-from alpr_audit.core.schema import SCHEMA_VERSION
 from alpr_audit.store import Store
 from fixturekit import fixture_file
 

@@ -167,7 +167,7 @@ def test_reason_vocabularies_have_the_labels_they_stand_for() -> None:
              "personal": world_vocab.PERSONAL_REASONS}
     for label, reasons in lists.items():
         got = [lab for lab, _ in classify_many(list(reasons))]
-        assert got == [label] * len(reasons), [r for r, g in zip(reasons, got) if g != label]
+        assert got == [label] * len(reasons), [r for r, g in zip(reasons, got, strict=False) if g != label]
     vague = [lab for lab, _ in classify_many(list(world_vocab.VAGUE_REASONS))]
     assert set(vague) <= {"generic", "test"}
 
@@ -273,7 +273,7 @@ def test_search_locators_point_at_rows_of_the_injected_kind(
     expected = [e for e in truth["expected"] if "flock_network-audit" in json.dumps(e.get("rows", ""))]
     reasons = sorted({rows[(x["file"], x["locator"])]["reason"] or "" for e in expected
                       for x in e["rows"]})
-    labels = dict(zip(reasons, (lab for lab, _ in classify_many(reasons))))
+    labels = dict(zip(reasons, (lab for lab, _ in classify_many(reasons)), strict=False))
     labels[""] = "missing"
     checked = 0
     for e in expected:

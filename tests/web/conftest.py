@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
 from webkit import TOKEN, build_world_store, make_client
 
 

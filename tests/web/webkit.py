@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from alpr_audit.store import Store
 from alpr_audit.web.app import create_app
 from alpr_audit.web.config import WebConfig
+from fixturekit import FIXTURES
 
 TOKEN = "operator-token-for-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 REQUEST_FIXTURE = FIXTURES / "requests" / "muckrock_lapd-25-2170_alpr-audits.txt"
 
 

@@ -9,10 +9,9 @@ partner ``(Deactivated)`` / ``Inactive …``. This module parses one name at a t
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",

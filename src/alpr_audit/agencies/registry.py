@@ -79,9 +79,9 @@ def upsert(con: duckdb.DuckDBPyConnection, parsed: Iterable[ParsedName]) -> None
     if not rows:
         return
     # One statement for all rows: executemany runs one statement per row (~3 ms each).
-    names = ["agency_id", "name", "state", "level", "is_federal", "is_private", "deactivated",
-             "aliases"]
-    batch = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+    columns = ["agency_id", "name", "state", "level", "is_federal", "is_private", "deactivated",
+               "aliases"]
+    batch = pa.table({n: [r[i] for r in rows] for i, n in enumerate(columns)})
     con.register("_new_agencies", batch)
     try:
         con.execute(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from alpr_audit.store import Store
 from alpr_audit.agencies.names import parse_agency_name
+from alpr_audit.store import Store
 
 
 def list_agencies(store: Store, *, unresolved: bool = False) -> list[dict[str, Any]]:

@@ -27,9 +27,11 @@ from alpr_audit.audit import backends
 from alpr_audit.audit.packs import DEFAULT_PACK, Pack, load_pack
 from alpr_audit.audit.reasons import load_terms, purpose_table
 from alpr_audit.audit.rules import all_rules
-from alpr_audit.audit.rules.base import EVIDENCE_COLUMNS, SEVERITIES, Rule, RuleContext
+from alpr_audit.audit.rules.base import EVIDENCE_COLUMNS, Rule, RuleContext
 from alpr_audit.core import sql
 from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.core.fetch import one_row
+from alpr_audit.core.records import FINDING_COLUMNS, SEVERITIES, Finding
 from alpr_audit.store.store import Store
 
 #: Latest instant in the data, per table: the default ``as_of``.
@@ -49,12 +51,12 @@ class AuditError(AlprAuditError):
 
 @dataclass
 class AuditResult:
-    """What a run produced; ``findings`` are dicts in report order."""
+    """What a run produced; ``findings`` in report order."""
 
     run_id: str
     pack: Pack
     as_of: datetime
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
     rules_run: list[str]
     not_applicable: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -67,15 +69,13 @@ class AuditResult:
         return {
             "run_id": self.run_id, "pack": self.pack.name,
             "as_of": self.as_of.isoformat(),
-            "findings": [{k: f[k] for k in (
-                "finding_id", "rule_id", "severity", "agency", "subject", "evidence_count",
-                "citation", "message")} for f in self.findings],
+            "findings": [f.to_json() for f in self.findings],
         }
 
 
 def default_as_of(store: Store) -> datetime:
     """The latest timestamp in the data (UTC), or now when the store is empty."""
-    found = store.con.execute(_AS_OF_SQL).fetchone()[0]
+    found = one_row(store.con.execute(_AS_OF_SQL))[0]
     return found if found is not None else datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -211,7 +211,7 @@ def _run_rules(ctx: RuleContext, rules: list[Rule], work: Path,
 
 
 def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
-             files: list[tuple[Rule, Path]], work: Path) -> tuple[list[dict[str, Any]], int]:
+             files: list[tuple[Rule, Path]], work: Path) -> tuple[list[Finding], int]:
     """Group evidence into findings and write the run's single evidence file."""
     con = store.con
     parts = [f"SELECT {sql.string(r.id)} AS rule_id, * FROM read_parquet({sql.path(Path(backends.parquet_glob(str(path))))})"
@@ -248,8 +248,8 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
     order = {r.id: i for i, r in enumerate(rules)}
     findings = [_finding(pack, by_id[g["rule_id"]], g, names, notes.get(g["finding_id"], []),
                          run_id) for g in groups]
-    findings.sort(key=lambda f: (SEVERITIES.index(f["severity"]), order[f["rule_id"]],
-                                 f["agency"] or "", -f["evidence_count"], f["subject"] or ""))
+    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), order[f.rule_id],
+                                 f.agency or "", -f.evidence_count, f.subject or ""))
     total = sum(g["n"] for g in groups)
     con.execute("DROP VIEW _audit_ev")
     con.execute("DROP TABLE _audit_groups")
@@ -257,7 +257,7 @@ def _collect(store: Store, pack: Pack, rules: list[Rule], run_id: str,
 
 
 def _finding(pack: Pack, rule: Rule, g: dict[str, Any], names: dict[str, str],
-             notes: list[str], run_id: str) -> dict[str, Any]:
+             notes: list[str], run_id: str) -> Finding:
     severity = pack.severity.get(rule.id, rule.severity)
     if severity not in SEVERITIES:
         raise UsageError(f"unknown severity {severity!r} for {rule.id}",
@@ -269,19 +269,17 @@ def _finding(pack: Pack, rule: Rule, g: dict[str, Any], names: dict[str, str],
               "subject_name": subject_name, "count": f"{g['n']:,}",
               "first": g["first_at"], "last": g["last_at"], "notes": "; ".join(notes) or "—",
               "home_state": pack.home_state or "the agency's state"}
-    return {
-        "finding_id": g["finding_id"], "run_id": run_id, "rule_id": rule.id,
-        "severity": severity, "agency_id": g["agency_id"], "agency": agency,
-        "subject": subject, "subject_name": subject_name, "evidence_count": g["n"],
-        "first_at": g["first_at"], "last_at": g["last_at"],
-        "citation": pack.citations.get(rule.id, rule.citation), "title": rule.title,
-        "message": _Formatter().format(rule.explanation, **values),
-        "details": json.dumps({"notes": notes, "subject_kind": rule.subject_kind}),
-    }
+    return Finding(
+        finding_id=g["finding_id"], run_id=run_id, rule_id=rule.id, severity=severity,
+        agency_id=g["agency_id"], agency=agency, subject=subject, subject_name=subject_name,
+        subject_kind=rule.subject_kind, evidence_count=int(g["n"]), first_at=g["first_at"],
+        last_at=g["last_at"], citation=pack.citations.get(rule.id, rule.citation),
+        title=rule.title, message=_Formatter().format(rule.explanation, **values),
+        notes=tuple(notes))
 
 
 def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[Rule],
-            findings: list[dict[str, Any]], work: Path, purposes: Path, engine: str,
+            findings: list[Finding], work: Path, purposes: Path, engine: str,
             not_applicable: dict[str, str], timings: dict[str, float]) -> None:
     started_at = datetime.strptime(run_id[:15], "%Y%m%dT%H%M%S")
     ev_rel = f"tables/evidence/{run_id}.parquet"
@@ -297,19 +295,18 @@ def _commit(store: Store, pack: Pack, run_id: str, as_of: datetime, rules: list[
     con = store.con
     old = [r[0] for r in con.execute(
         "SELECT relpath FROM table_files WHERE table_name = 'search_purposes'").fetchall()]
-    n_ev = con.execute(f"SELECT count(*) FROM read_parquet({sql.path(store.root / ev_rel)})").fetchone()[0]
-    n_sp = con.execute(f"SELECT count(*) FROM read_parquet({sql.path(store.root / sp_rel)})").fetchone()[0]
+    n_ev = one_row(con.execute(f"SELECT count(*) FROM read_parquet({sql.path(store.root / ev_rel)})"))[0]
+    n_sp = one_row(con.execute(f"SELECT count(*) FROM read_parquet({sql.path(store.root / sp_rel)})"))[0]
     settings = {k: {"value": v, "from": pack.origin.get(k, "default")}
                 for k, v in pack.settings.items()}
-    cols = ("finding_id", "run_id", "rule_id", "severity", "agency_id", "subject",
-            "evidence_count", "first_at", "last_at", "citation", "title", "message", "details")
+    cols = FINDING_COLUMNS
     with store.transaction() as tx:
         tx.execute("INSERT INTO audit_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             run_id, pack.name, started_at, datetime.now(UTC).replace(tzinfo=None), as_of, engine,
             json.dumps(settings), [r.id for r in rules], len(findings),
             json.dumps(not_applicable), json.dumps(timings)])
         if findings:  # one Arrow insert: executemany costs a round trip per finding
-            batch = pa.Table.from_pylist([{c: f[c] for c in cols} for f in findings])
+            batch = pa.Table.from_pylist([f.to_row() for f in findings])
             tx.register("_new_findings", batch)
             tx.execute(f"INSERT INTO findings ({', '.join(cols)}) SELECT {', '.join(cols)} "
                        "FROM _new_findings")

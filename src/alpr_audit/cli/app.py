@@ -12,12 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from alpr_audit import __version__
-from alpr_audit.core.errors import AlprAuditError, UsageError
-from alpr_audit.cli.render import err, print_error, print_json, print_rows
-
 from alpr_audit.cli.context import app, open_store, settings_
-
+from alpr_audit.cli.render import err, print_error, print_json, print_rows
+from alpr_audit.core.errors import AlprAuditError, UsageError
 
 # --- ingest -------------------------------------------------------------------------------
 
@@ -44,9 +41,9 @@ def ingest(
     Prints one row per file: format, log kind, rows read / loaded / rejected / duplicate.
     Exit code 0 when every file was ingested or already present, 1 when any failed.
     """
+    from alpr_audit.core.progress import IngestProgress
     from alpr_audit.ingest.pipeline import ingest_paths
     from alpr_audit.ingest.registry import by_format_id
-    from alpr_audit.core.progress import IngestProgress
 
     importers = by_format_id(format_ids) if format_ids else None
     if mapping is not None:
@@ -104,22 +101,30 @@ def rejects(
         help="Source id (or its first characters); all sources when omitted.")] = None,
     limit: Annotated[int, typer.Option("--limit", metavar="N",
                                        help="At most this many rows (0 = all).")] = 200,
+    code: Annotated[str | None, typer.Option(
+        "--code", metavar="CODE",
+        help="Only rejects with this code (docs/rejects.md), or a family: 'cell.*'.")] = None,
 ) -> None:
-    """Show rejected rows: source, place, reason, raw text."""
+    """Show rejected rows: source, place, code and reason, raw text."""
+    from alpr_audit.core.records import Reject
+
     with open_store(read_only=True) as store:
-        sql = "SELECT source_id, locator, reason, raw FROM rejects"
+        sql = "SELECT source_id, locator, code, reason, raw FROM rejects WHERE true"
         params: list[Any] = []
         if source:
-            sql += " WHERE starts_with(source_id, ?)"
+            sql += " AND starts_with(source_id, ?)"
             params.append(source)
+        if code:
+            sql += " AND code LIKE ?"
+            params.append(code.replace("*", "%"))
         sql += " ORDER BY source_id, rowid"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        rows = store.query(sql, params)
+        found = [Reject.from_row(r) for r in store.query(sql, params)]
     if settings_.json:
-        print_json(rows)
+        print_json([r.to_json() for r in found])
     else:
-        print_rows(rows, title="rejects")
+        print_rows([r.to_json() for r in found], title="rejects")
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -165,6 +170,7 @@ def report(
     """Run a named report (report --list shows them)."""
     from alpr_audit.reports import get_report, list_reports, run_report
 
+    rows: list[dict[str, Any]]
     if list_ or name is None:
         rows = list_reports()
         print_rows(rows, title="reports", fmt="json" if settings_.json else "table")
@@ -296,6 +302,7 @@ def _show_demo(stage: str, payload: Any) -> None:
     from collections import Counter
 
     from alpr_audit.cli.render import out
+    from alpr_audit.core.records import SEVERITIES
 
     if stage == "synth":
         out.print(f"[bold]1. synthesized[/bold] {', '.join(payload['agencies'])}: "
@@ -307,13 +314,13 @@ def _show_demo(stage: str, payload: Any) -> None:
         name, rows = payload
         print_rows(rows, title=name)
     elif stage == "audit":
-        by = Counter(f["severity"] for f in payload.findings)
+        by = Counter(f.severity for f in payload.findings)
         out.print(f"[bold]3. audited[/bold] {len(payload.findings)} findings "
-                  f"({', '.join(f'{by[s]} {s}' for s in ('high', 'medium', 'low', 'review', 'info') if by[s])}) "
+                  f"({', '.join(f'{by[s]} {s}' for s in SEVERITIES if by[s])}) "
                   f"in {payload.seconds:.1f} s")
-        print_rows([{"severity": f["severity"], "rule": f["rule_id"], "agency": f["agency"],
-                     "subject": f["subject_name"], "evidence": f["evidence_count"]}
-                    for f in payload.findings if f["severity"] == "high"][:15],
+        print_rows([{"severity": f.severity, "rule": f.rule_id, "agency": f.agency,
+                     "subject": f.subject_name, "evidence": f.evidence_count}
+                    for f in payload.findings if f.severity == "high"][:15],
                    title="high findings (first 15; every finding is in the report)")
     elif stage == "report_files":
         out.print(f"[bold]4. audit report[/bold] (pseudonymised) in {payload.dir}:")
@@ -332,9 +339,13 @@ def _show_demo(stage: str, payload: Any) -> None:
 
 
 # Command groups in their own modules; imported here, after app and its helpers exist.
-from alpr_audit.cli import audit as _audit, doctor as _doctor, export as _export  # noqa: E402,F401
-from alpr_audit.cli import portal as _portal, requests as _requests  # noqa: E402,F401
-from alpr_audit.cli import serve as _serve, store as _store  # noqa: E402,F401
+from alpr_audit.cli import audit as _audit  # noqa: E402,F401
+from alpr_audit.cli import doctor as _doctor  # noqa: E402,F401
+from alpr_audit.cli import export as _export  # noqa: E402,F401
+from alpr_audit.cli import portal as _portal  # noqa: E402,F401
+from alpr_audit.cli import requests as _requests  # noqa: E402,F401
+from alpr_audit.cli import serve as _serve  # noqa: E402,F401
+from alpr_audit.cli import store as _store  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from alpr_audit.cli.context import app, open_store, settings_
-from alpr_audit.core.errors import UsageError
 from alpr_audit.cli.render import err, print_json, print_rows
+from alpr_audit.core.errors import UsageError
+from alpr_audit.core.records import SEVERITIES
+
+if TYPE_CHECKING:  # the engine loads Ibis: imported when a command runs, not at start-up
+    from alpr_audit.audit.engine import AuditResult
 
 
 def _as_of(text: str | None) -> dt.datetime | None:
@@ -100,15 +104,15 @@ def audit(
     _print_summary(result, report, out)
 
 
-def _print_summary(result: Any, report: Any, out: Path | None) -> None:
-    by_sev = Counter(f["severity"] for f in result.findings)
+def _print_summary(result: AuditResult, report: Any, out: Path | None) -> None:
+    by_sev = Counter(f.severity for f in result.findings)
     print_rows([{"severity": s, "findings": by_sev.get(s, 0)}
-                for s in ("high", "medium", "low", "review", "info")],
+                for s in SEVERITIES],
                title=f"audit {result.run_id} · pack {result.pack.name} · as of "
                f"{result.as_of:%Y-%m-%d %H:%M} UTC · {result.seconds:.1f} s")
-    shown = [f for f in result.findings if f["severity"] != "info"][:25]
-    print_rows([{"severity": f["severity"], "rule": f["rule_id"], "agency": f["agency"],
-                 "subject": f["subject_name"], "evidence": f["evidence_count"]} for f in shown],
+    shown = [f for f in result.findings if f.severity != "info"][:25]
+    print_rows([{"severity": f.severity, "rule": f.rule_id, "agency": f.agency,
+                 "subject": f.subject_name, "evidence": f.evidence_count} for f in shown],
                title=f"findings (first {len(shown)} of {len(result.findings)})")
     if result.not_applicable:
         err.print("not applicable: " + "; ".join(

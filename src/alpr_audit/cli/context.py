@@ -6,9 +6,10 @@ cycle: :mod:`.app` registers the data commands and then imports the command-grou
 
 from __future__ import annotations
 
-import typer
 from pathlib import Path
 from typing import Annotated
+
+import typer
 
 from alpr_audit import __version__
 from alpr_audit.core.config import ENGINES, Settings

@@ -12,12 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
-from alpr_audit.core.errors import AlprAuditError
-
 from alpr_audit.core.console import err, make_console, out  # noqa: F401  (re-exported)
+from alpr_audit.core.errors import AlprAuditError
 
 
 def _jsonable(value: Any) -> Any:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from alpr_audit.cli.context import app, open_store, settings_
-from alpr_audit.core.errors import UsageError
 from alpr_audit.cli.render import err, print_json, print_rows
+from alpr_audit.core.errors import UsageError
 
 # --- records requests -------------------------------------------------------------------------
 
@@ -32,6 +32,7 @@ def request_import(
 
     with open_store() as store:
         req = import_request(store, file, batch_id=batch, agency=agency)
+        assert req.request_id is not None  # import_request gives every request its id
         shown = show_request(store, req.request_id)
     _print_request(shown)
 

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from alpr_audit.core import sql
+from alpr_audit.core.fetch import one_row
 
 #: Empty sentinels, compared case-insensitively after trimming.
 EMPTY_SENTINELS = ("", "——", "—", "–", "-", "--", "n/a", "na", "not provided", "null", "none provided")
@@ -195,7 +196,8 @@ def cell_state(text: str | None) -> str:
 
 def parse_timestamp(text: str | None) -> dt.datetime | None:
     """UTC (naive) for any timestamp form alpr-audit reads; None when empty, redacted or unknown."""
-    return _con().execute("SELECT aa_ts($1)", [text]).fetchone()[0]
+    value: dt.datetime | None = one_row(_con().execute("SELECT aa_ts($1)", [text]))[0]
+    return value
 
 
 def parse_int(text: str | None) -> int | None:
@@ -272,10 +274,10 @@ def _py_int_sep(s: str) -> int | None:
 
 def parse_time_frame(text: str | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Start and end of a two-line or ``A to B`` time frame, in UTC."""
-    row = _con().execute(
+    row = one_row(_con().execute(
         "SELECT aa_ts_t(aa_trim(a)), aa_ts_t(aa_trim(b)) FROM (SELECT aa_frame_part_t(t, 1) AS a, "
         "aa_frame_part_t(t, 2) AS b FROM (SELECT aa_trim($1) AS t))", [text]
-    ).fetchone()
+    ))
     return row[0], row[1]
 
 
@@ -299,8 +301,8 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, dt.datetime):
         # Excel stores times as fractions of a day: 08:30 comes back as 08:29:59.999999.
         # No source has sub-millisecond times, so round to the millisecond.
-        value = value + dt.timedelta(microseconds=500)
-        return value.replace(microsecond=value.microsecond // 1000 * 1000).isoformat(sep=" ")
+        stamp: dt.datetime = value + dt.timedelta(microseconds=500)
+        return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000).isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):

@@ -13,14 +13,22 @@ the source text where the zone or form was ambiguous.
 
 from __future__ import annotations
 
-from alpr_audit.core.schema_model import Column, Table  # noqa: F401  (re-exported: the contract's types)
+from alpr_audit.core.schema_model import Column as Column  # re-exported: the contract's types
+from alpr_audit.core.schema_model import Table as Table
 from alpr_audit.core.schema_model import cols as _cols
-from alpr_audit.core.schema_outputs import (AUDIT_RUNS, COMMUNICATIONS, EVIDENCE, FINDINGS, REQUEST_ITEMS,
-                             REQUESTS, SEARCH_PURPOSES)
+from alpr_audit.core.schema_outputs import (
+    AUDIT_RUNS,
+    COMMUNICATIONS,
+    EVIDENCE,
+    FINDINGS,
+    REQUEST_ITEMS,
+    REQUESTS,
+    SEARCH_PURPOSES,
+)
 
 #: Bump when a catalog table gains, loses or changes a column; add a step to
 #: ``store.migrations``.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 SOURCES = Table(
@@ -54,6 +62,7 @@ REJECTS = Table(
         ("locator", "VARCHAR", "where: 'row 12' (CSV record, header = row 1) or 'Sheet!12'"),
         ("raw", "VARCHAR", "the record's cells as text"),
         ("reason", "VARCHAR", "what was expected"),
+        ("code", "VARCHAR", "the reason's stable code (docs/rejects.md), e.g. cell.bad_timestamp"),
     ),
     "rows that could not be loaded, kept whole",
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from alpr_audit.core.schema_model import Table
 from alpr_audit.core.schema_model import cols as _cols
 
-
 REQUESTS = Table(
     "requests",
     "catalog",

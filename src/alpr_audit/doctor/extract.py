@@ -181,7 +181,7 @@ def _sqlite(path: Path, name: str, _u: Any = None) -> Iterator[Text]:
             cur = con.execute(f'SELECT rowid, * FROM {sql.identifier(table)}')
             cols = [d[0] for d in cur.description]
             for row in cur:
-                for col, value in zip(cols[1:], row[1:]):
+                for col, value in zip(cols[1:], row[1:], strict=False):
                     if isinstance(value, str) and value:
                         yield Text(name, f"{table} row {row[0]}, {col}", value)
     finally:
@@ -192,7 +192,7 @@ def _parquet(path: Path, name: str, _u: Any = None) -> Iterator[Text]:
     con = duckdb.connect()
     try:
         rel = con.read_parquet(str(path))
-        cols = [c for c, t in zip(rel.columns, rel.types) if "VARCHAR" in str(t)]
+        cols = [c for c, t in zip(rel.columns, rel.types, strict=False) if "VARCHAR" in str(t)]
         if not cols:
             return
         cast = ", ".join(f'CAST({sql.identifier(c)} AS VARCHAR)' for c in cols)
@@ -201,7 +201,7 @@ def _parquet(path: Path, name: str, _u: Any = None) -> Iterator[Text]:
         while batch := cur.fetchmany(10_000):
             for row in batch:
                 n += 1
-                for col, value in zip(cols, row):
+                for col, value in zip(cols, row, strict=False):
                     if value:
                         yield Text(name, f"row {n}, {col}", value)
     finally:

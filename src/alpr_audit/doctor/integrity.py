@@ -32,6 +32,7 @@ import duckdb
 from alpr_audit.core import sql
 from alpr_audit.core.cells import install_macros
 from alpr_audit.core.errors import AlprAuditError, StoreError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.privacy import KEY_FILE
 from alpr_audit.core.schema import INGEST_TABLES, PARQUET_TABLES, SCHEMA_VERSION
 from alpr_audit.store import layout
@@ -133,7 +134,7 @@ def _open(root: Path) -> Store:
 
 def _readable(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     try:
-        con.execute("SELECT count(*) FROM parquet_file_metadata(?)", [str(path)]).fetchone()
+        one_row(con.execute("SELECT count(*) FROM parquet_file_metadata(?)", [str(path)]))
     except duckdb.Error:
         return False
     return True
@@ -158,8 +159,8 @@ def _files(store: Store, report: IntegrityReport) -> None:
     counts: dict[str, int] = {}
     for path in present:  # one by one, so a damaged file is named and the others still count
         try:
-            n = store.con.execute("SELECT sum(num_rows) FROM parquet_file_metadata(?)",
-                                  [str(path)]).fetchone()[0]
+            n = one_row(store.con.execute("SELECT sum(num_rows) FROM parquet_file_metadata(?)",
+                                          [str(path)]))[0]
             counts[path.relative_to(store.root).as_posix()] = int(n or 0)
         except duckdb.Error as exc:
             report.problems.append(Problem("files", "not a readable Parquet file: "

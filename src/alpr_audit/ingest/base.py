@@ -28,6 +28,11 @@ from typing import Any, Protocol
 
 import duckdb
 
+from alpr_audit.core.records import Plan, PlanPart
+
+__all__ = ["PUBLISHER", "Importer", "Plan", "PlanPart", "Probe", "SheetProbe",
+           "StageContext", "StageResult", "stage_name"]
+
 
 @dataclass
 class SheetProbe:
@@ -46,15 +51,6 @@ class Probe:
     encoding: str | None = None
     sheets: list[SheetProbe] = field(default_factory=list)
     note: str | None = None
-
-
-@dataclass
-class Plan:
-    """An importer's decision about how to read one file."""
-
-    format_id: str
-    log_kind: str | None
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,11 +89,23 @@ class StageResult:
 
 
 class Importer(Protocol):
-    """One source format."""
+    """One source format.
 
-    format_id: str
-    label: str
-    table: str
+    The three names are read-only: importers declare them as class attributes (``ClassVar``),
+    and a protocol attribute would demand a settable instance attribute instead.
+    """
+
+    @property
+    def format_id(self) -> str:
+        """The format's stable id (``flock_audit``), shown in the ledger and ``--format``."""
+
+    @property
+    def label(self) -> str:
+        """One line saying what the format is, for ``ingest --list-formats`` and errors."""
+
+    @property
+    def table(self) -> str:
+        """The main target table."""
 
     def sniff(self, probe: Probe) -> Plan | None:
         """A plan when the probe is this format, else None. Must not raise on any input."""

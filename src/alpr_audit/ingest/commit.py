@@ -37,6 +37,8 @@ import pyarrow as pa
 from alpr_audit.agencies import registry as agency_registry
 from alpr_audit.core import sql
 from alpr_audit.core.errors import StoreError
+from alpr_audit.core.fetch import one_row
+from alpr_audit.core.rejects import reject_code_sql
 from alpr_audit.core.schema import TABLES, Table
 from alpr_audit.ingest.base import PUBLISHER, StageResult, stage_name
 from alpr_audit.store import Store, layout
@@ -221,7 +223,7 @@ def finalize(
         store.staging_dir.mkdir(parents=True, exist_ok=True)
         for name in result.tables:
             stage = stage_name(name)
-            read, rejected = con.execute(f"SELECT count(*), count(_reject) FROM {stage}").fetchone()
+            read, rejected = one_row(con.execute(f"SELECT count(*), count(_reject) FROM {stage}"))
             staged = store.staging_dir / f"{source_id}.{name}.parquet"
             loaded = _write_table(store, TABLES[name], staged, source_id, result, publisher_id)
             counts.add(name, read, loaded, rejected)
@@ -252,8 +254,11 @@ def finalize(
             )
             for name in result.tables:
                 tx.execute(
-                    f"""INSERT INTO rejects SELECT {sql.nullable(source_id)},
-                        coalesce(_locator, 'row ' || (rowid + {result.locator_base})), _raw, _reject
+                    f"""INSERT INTO rejects (source_id, locator, raw, reason, code)
+                    SELECT {sql.nullable(source_id)},
+                        coalesce(_locator, 'row ' || (rowid + {result.locator_base})),
+                        _raw, _reject,
+                        {reject_code_sql('_reject')}
                     FROM {stage_name(name)} WHERE _reject IS NOT NULL ORDER BY rowid""")
             agency_registry.upsert(tx, parsed)
             for name, final, loaded in written:

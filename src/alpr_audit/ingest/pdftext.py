@@ -23,9 +23,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from alpr_audit.core.errors import IngestError
@@ -123,7 +123,8 @@ def read_pages(path: Path, *, max_pages: int | None = None) -> list[PageText]:
 
 def _causes(exc: BaseException) -> list[BaseException]:
     """``exc`` and what it wraps (pdfplumber wraps pdfminer's errors in its ``args``)."""
-    out, todo = [], [exc]
+    out: list[BaseException] = []
+    todo = [exc]
     while todo and len(out) < 8:
         e = todo.pop(0)
         out.append(e)
@@ -244,7 +245,7 @@ def group_lines(words: list[Word]) -> list[Line]:
 
 
 _FIRST_TEXT: dict[tuple[str, int, int], str] = {}
-_FIRST_ERROR: dict[tuple[str, int, int], BaseException] = {}
+_FIRST_ERROR: dict[tuple[str, int, int], IngestError] = {}
 
 
 def map_pages(path: Path, read_page: Callable[[Any, int], T],

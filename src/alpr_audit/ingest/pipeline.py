@@ -11,41 +11,20 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from alpr_audit.core.errors import AlprAuditError, IngestError
-from alpr_audit.store import Store
+from alpr_audit.core.fetch import one_row
+from alpr_audit.core.records import IngestResult
 from alpr_audit.ingest.base import Importer, StageContext
 from alpr_audit.ingest.commit import finalize
 from alpr_audit.ingest.probe import probe_file
 from alpr_audit.ingest.registry import detect
-from alpr_audit.ingest.tabular_importer import describe_parts
+from alpr_audit.store import Store
 
 LOG_KINDS = ("org_audit", "network_audit", "portal_audit")
-
-
-@dataclass
-class IngestResult:
-    """One file's outcome; ``to_json`` is the ``ingest --json`` contract shape."""
-
-    path: str
-    sha256: str | None
-    format: str | None
-    status: str  # ingested | already_ingested | failed
-    source_id: str | None
-    rows_read: int
-    rows_loaded: int
-    rows_rejected: int
-    rows_duplicate: int
-    message: str
-    log_kind: str | None = None
-    publisher_agency_id: str | None = None
-    hint: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class Progress(Protocol):
@@ -183,7 +162,7 @@ def ingest_file(
     known = store.con.execute("SELECT * FROM sources WHERE sha256 = ?", [sha]).fetchone()
     if known:
         cols = [d[0] for d in store.con.description]
-        row = dict(zip(cols, known))
+        row = dict(zip(cols, known, strict=False))
         return IngestResult(
             str(path), sha, row["format"], "already_ingested", row["source_id"],
             row["rows_read"], row["rows_loaded"], row["rows_rejected"], row["rows_duplicate"],
@@ -196,19 +175,20 @@ def ingest_file(
     except IngestError as exc:
         exc.path = str(path)
         raise
-    plan.log_kind = log_kind
+    plan = replace(plan, log_kind=log_kind)
     ctx = StageContext(store.con, path, probe, plan, agency, progress.advance, progress.total)
     staged = importer.stage(ctx)
     source_id = sha[:16]
-    details = {"parts": describe_parts(plan), "encoding": plan.details.get("encoding", probe.encoding),
-               **staged.details}
-    if plan.details.get("ignored_sheets"):
-        details["ignored_sheets"] = plan.details["ignored_sheets"]
+    plan = ctx.plan  # staging may have learnt more (the real encoding, embedded parts)
+    details = {"parts": [p.to_json() for p in plan.parts],
+               "encoding": plan.encoding or probe.encoding, **staged.details}
+    if plan.ignored_sheets:
+        details["ignored_sheets"] = list(plan.ignored_sheets)
     counts = finalize(store, source_id=source_id, sha256=sha, path=path,
                       format_id=importer.format_id, result=staged, run_id=run_id,
                       details=details)
-    publisher = store.con.execute(
-        "SELECT publisher_agency_id FROM sources WHERE source_id = ?", [source_id]).fetchone()[0]
+    publisher = one_row(store.con.execute(
+        "SELECT publisher_agency_id FROM sources WHERE source_id = ?", [source_id]))[0]
     message = f"{counts.rows_loaded:,} loaded"
     if counts.rows_rejected:
         message += f", {counts.rows_rejected:,} rejected (see: alpr-audit rejects {source_id})"

@@ -12,8 +12,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from alpr_audit.ingest.base import Probe, SheetProbe
 from alpr_audit.core.cells import cell_text
+from alpr_audit.ingest.base import Probe, SheetProbe
 
 HEAD_BYTES = 256 * 1024
 PROBE_ROWS = 25

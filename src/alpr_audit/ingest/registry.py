@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from alpr_audit.core.errors import UnknownFormatError
 from alpr_audit.ingest.base import Importer, Plan, Probe
-from alpr_audit.ingest.formats.generic.agreements import AgreementsImporter
-from alpr_audit.ingest.formats.generic.detections import DetectionsImporter
 from alpr_audit.ingest.formats.flock.audit import FlockAuditImporter
 from alpr_audit.ingest.formats.flock.devices_pdf import FlockDevicesPdfImporter
 from alpr_audit.ingest.formats.flock.event_log import FlockEventLogImporter
-from alpr_audit.ingest.formats.flock.shared_networks import FlockSharedNetworksImporter
-from alpr_audit.ingest.formats.generic.readings import HitsImporter
-from alpr_audit.ingest.formats.generic.response_workbook import ResponseWorkbookImporter
-from alpr_audit.ingest.formats.flock.users import FlockUsersImporter
 from alpr_audit.ingest.formats.flock.portal_audit import FlockPortalAuditImporter
 from alpr_audit.ingest.formats.flock.portal_page import FlockPortalPageImporter
+from alpr_audit.ingest.formats.flock.shared_networks import FlockSharedNetworksImporter
+from alpr_audit.ingest.formats.flock.users import FlockUsersImporter
+from alpr_audit.ingest.formats.generic.agreements import AgreementsImporter
+from alpr_audit.ingest.formats.generic.detections import DetectionsImporter
+from alpr_audit.ingest.formats.generic.readings import HitsImporter
+from alpr_audit.ingest.formats.generic.response_workbook import ResponseWorkbookImporter
 from alpr_audit.ingest.formats.vigilant.detection_report import VigilantDetectionReportImporter
 from alpr_audit.ingest.formats.vigilant.hit_ratio import VigilantHitRatioImporter
 from alpr_audit.ingest.formats.vigilant.sharing_report import VigilantSharingReportImporter

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pyarrow as pa
 
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import StageContext
-from alpr_audit.ingest.tabular import HeaderMap, duckdb_csv_relation, python_csv_batches, sheet_batches
+from alpr_audit.ingest.tabular import (
+    HeaderMap,
+    duckdb_csv_relation,
+    python_csv_batches,
+    sheet_batches,
+)
 
 BuildSelect = Callable[[HeaderMap, str], str]
 
@@ -69,7 +74,7 @@ def stage_csv(ctx: StageContext, part: CsvPart, build: BuildSelect, stage: str) 
         if not encoding.startswith("utf-8"):
             raise undecodable(ctx, encoding, exc) from exc
         # Valid UTF-8 at the start, not further on: Windows exports mix code pages this way.
-        ctx.plan.details["encoding"] = "cp1252 (not valid UTF-8 past the first bytes)"
+        ctx.plan = replace(ctx.plan, encoding="cp1252 (not valid UTF-8 past the first bytes)")
         batches = python_csv_batches(ctx.path, "cp1252", ncols, part.skip, first_row)
         _stage_batches(ctx, batches, part.header, build, stage, created=False)
     return first_row

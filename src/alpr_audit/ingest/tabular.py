@@ -14,7 +14,6 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +21,7 @@ import pyarrow as pa
 from alpr_audit.core import sql
 from alpr_audit.core.cells import cell_text
 from alpr_audit.core.errors import IngestError
+from alpr_audit.core.records import HeaderMap
 
 BATCH_ROWS = 50_000
 #: Longest cell the Python CSV reader accepts (its default, 128 KiB, is less than real cells
@@ -52,19 +52,6 @@ def norm_header(name: object) -> str:
     text = "" if name is None else str(name)
     text = text.replace("\ufeff", "").replace("\u200b", "").replace("\xa0", " ")
     return re.sub(r"\s+", " ", text).strip().lower()
-
-
-@dataclass
-class HeaderMap:
-    """Where the header is and which column holds which field."""
-
-    header_row: int | None  # index in the probe rows; None for a header-less sheet
-    fields: list[str]  # canonical field per column ('' = not used, kept in _raw only)
-    headers: list[str]  # header text as written (or the default name) per column
-
-    @property
-    def present(self) -> set[str]:
-        return {f for f in self.fields if f}
 
 
 def map_header(row: Sequence[str | None], synonyms: Mapping[str, str]) -> HeaderMap | None:
@@ -159,9 +146,9 @@ def python_csv_batches(
                 if len(row) != ncols:
                     reason = f"expected {ncols} cells, found {len(row)}"
                     raw = _csv_line(row)
-                    buf.append([None] * ncols + [loc, reason, raw])
+                    buf.append([*([None] * ncols), loc, reason, raw])
                 else:
-                    buf.append(list(row) + [loc, None, None])
+                    buf.append([*row, loc, None, None])
                 last_text = text
         except csv.Error as exc:  # only a cell past MAX_CELL_CHARS: a quote never closed
             raise IngestError(
@@ -170,8 +157,8 @@ def python_csv_batches(
                 hint="close the quote (or remove it) in a text editor, or save the file again "
                      "from a spreadsheet program") from exc
         if buf and ends_in_open_quote(last_text):
-            buf[-1] = [None] * ncols + [buf[-1][ncols], open_quote_reason(start_line, last_line),
-                                        last_text]
+            buf[-1] = [*([None] * ncols), buf[-1][ncols],
+                       open_quote_reason(start_line, last_line), last_text]
         if buf:
             yield _batch(buf, ncols)
 
@@ -224,8 +211,9 @@ def sheet_batches(
 
 def _batch(rows: list[list[str | None]], ncols: int) -> pa.Table:
     names = [f"c{i}" for i in range(ncols)] + ["_locator", "_reject", "_raw"]
-    columns = list(zip(*rows)) if rows else [[] for _ in names]
-    return pa.table({n: pa.array(col, type=pa.string()) for n, col in zip(names, columns)})
+    columns: list[Sequence[str | None]] = (list(zip(*rows, strict=False)) if rows
+                                           else [[] for _ in names])
+    return pa.table({n: pa.array(col, type=pa.string()) for n, col in zip(names, columns, strict=False)})
 
 
 def _csv_line(row: list[str]) -> str:

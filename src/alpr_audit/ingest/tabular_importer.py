@@ -8,10 +8,10 @@ parses the cells. Sniffing, sheet selection and staging are shared here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.staging import CsvPart, SheetPart, stage_csv, stage_sheets
 from alpr_audit.ingest.tabular import HeaderMap, find_header
 
@@ -75,7 +75,7 @@ class TabularImporter:
             check = self.column_checks.get(field)
             if check is None:
                 continue
-            values = [r[idx] for r in data if idx < len(r) and r[idx] not in (None, "")]
+            values = [v for r in data if idx < len(r) for v in [r[idx]] if v]
             if not values or sum(1 for v in values if check(v)) < 0.8 * len(values):
                 return False
             checked += 1
@@ -84,7 +84,7 @@ class TabularImporter:
     def sniff(self, probe: Probe) -> Plan | None:
         if probe.kind not in ("csv", "xlsx"):
             return None
-        sheets: list[dict[str, Any]] = []
+        sheets: list[PlanPart] = []
         ignored: list[str] = []
         for sp in probe.sheets:
             if not any(any(c not in (None, "") for c in r) for r in sp.rows):
@@ -99,13 +99,10 @@ class TabularImporter:
                     continue
                 # rows above the first record (blank or titles) are not data
                 skip = self.first_record(sp.rows, hm)
-            sheets.append({"sheet": sp.name, "header": hm, "skip": skip})
+            sheets.append(PlanPart(sp.name, hm, skip))
         if not sheets:
             return None
-        details: dict[str, Any] = {"parts": sheets}
-        if ignored:
-            details["ignored_sheets"] = ignored
-        return Plan(self.format_id, None, details)
+        return Plan(self.format_id, None, parts=tuple(sheets), ignored_sheets=tuple(ignored))
 
     # --- staging ---------------------------------------------------------------------------
 
@@ -113,10 +110,10 @@ class TabularImporter:
         raise NotImplementedError
 
     def stage(self, ctx: StageContext) -> StageResult:
-        parts = ctx.plan.details["parts"]
+        parts = ctx.plan.parts
         if ctx.probe.kind == "csv":
             part = parts[0]
-            base = stage_csv(ctx, CsvPart(part["header"], part["skip"]), self.build,
+            base = stage_csv(ctx, CsvPart(part.header, part.skip), self.build,
                              stage_name(self.table))
         else:
             from python_calamine import CalamineWorkbook
@@ -128,7 +125,7 @@ class TabularImporter:
                     f"cannot read the workbook: {exc}", path=str(ctx.path),
                     hint="open it in a spreadsheet program and save it again as .xlsx",
                 ) from exc
-            sheet_parts = [SheetPart(p["sheet"], p["header"], p["skip"]) for p in parts]
+            sheet_parts = [SheetPart(p.sheet or "", p.header, p.skip) for p in parts]
             stage_sheets(ctx, wb, sheet_parts, self.build, stage_name(self.table))
             base = 0  # every sheet row carries its own Sheet!row locator
         return self.finish(ctx, base)
@@ -137,15 +134,3 @@ class TabularImporter:
         """Decide the log kind and publisher once the rows are staged."""
         raise NotImplementedError
 
-
-def describe_parts(plan: Plan) -> list[dict[str, Any]]:
-    """JSON-friendly description of the sheets/headers a plan reads (for the ledger)."""
-    out = []
-    for p in plan.details.get("parts", []):
-        hm: HeaderMap = p["header"]
-        out.append({
-            "sheet": p["sheet"],
-            "header_row": None if hm.header_row is None else hm.header_row + 1,
-            "columns": {h: f or None for h, f in zip(hm.headers, hm.fields)},
-        })
-    return out

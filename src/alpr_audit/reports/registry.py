@@ -17,8 +17,8 @@ import ibis
 import ibis.expr.types as ir
 
 from alpr_audit.core.errors import UsageError
-from alpr_audit.store import Store
 from alpr_audit.reports import queries
+from alpr_audit.store import Store
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def get_report(name: str) -> Report:
     return report
 
 
-def list_reports() -> list[dict[str, str]]:
+def list_reports() -> list[dict[str, Any]]:
     """Name, title and description of every report."""
     return [{"name": r.name, "title": r.title, "description": r.description}
             for r in REPORTS.values()]

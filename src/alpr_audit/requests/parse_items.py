@@ -235,7 +235,7 @@ def parse_items(text: str) -> list[RequestItem]:
             continue
         open_item, parent = False, None  # a paragraph of its own: explanation, not an item
 
-    for item, text_lines in zip(items, parts):
+    for item, text_lines in zip(items, parts, strict=False):
         item.text = _clean(" ".join(text_lines))
         item.kind = classify_item(item.text)
         item.period_start, item.period_end = item_period(item.text)

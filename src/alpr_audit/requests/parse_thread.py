@@ -187,7 +187,7 @@ def split_thread(lines: list[str]) -> tuple[list[str], list[RawMessage]]:
     belongs to a quoted earlier e-mail (after "-----Original Message-----" or "… wrote:").
     Its date is a ``Date:``/``Sent:`` line among its first lines, a date after ``|`` on the
     ``From:`` line, or a date-only line just before it (trackers print dates above messages)."""
-    starts = []
+    starts: list[int] = []
     for i, line in enumerate(lines):
         if not _FROM.match(line):
             continue
@@ -217,7 +217,7 @@ def split_thread(lines: list[str]) -> tuple[list[str], list[RawMessage]]:
             sent_on = date_only(lines[prev])
             if n == 0:
                 header_end = prev
-        for k, line in enumerate(body[:4]):
+        for line in body[:4]:
             m = _MSG_DATE.match(line)
             if m and parse_date(m.group(1)):
                 sent_on = sent_on or parse_date(m.group(1))

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from alpr_audit.core.errors import UsageError
-from alpr_audit.store import Store
 from alpr_audit.requests.model import STATUSES, Communication, RecordsRequest, RequestItem
 from alpr_audit.requests.parse import parse_request
+from alpr_audit.store import Store
 
 _REQUEST_COLS = ("request_id", "batch_id", "agency", "agency_id", "title", "tracking_no",
                  "submitted_on", "received_on", "status", "due_on", "extended_due_on",
@@ -168,7 +168,7 @@ def import_request(store: Store, path_or_text: str | os.PathLike[str], *,
     parsed_batch = _slug(req.batch_id) if req.batch_id else None
     req.batch_id = batch_id
     _apply_deadlines(req, roll_forward)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con = store.con
     with store.transaction():
         old = con.execute("SELECT batch_id, agency FROM requests WHERE request_id = ?",

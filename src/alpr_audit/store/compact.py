@@ -25,6 +25,7 @@ from pathlib import Path
 
 from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.store import layout
 from alpr_audit.store.store import Store
 
@@ -105,9 +106,9 @@ def _compact_table(store: Store, table: str) -> TableCompaction:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(part, final)  # invisible until registered
             moved.append((final, n))
-        rows_old = store.con.execute(
+        rows_old = one_row(store.con.execute(
             "SELECT coalesce(sum(rows), 0) FROM table_files WHERE table_name = ? AND relpath IN "
-            "(SELECT unnest(?))", [table, merge]).fetchone()[0]
+            "(SELECT unnest(?))", [table, merge]))[0]
         rows_new = sum(n for _, n in moved)
         if rows_new != rows_old:  # pragma: no cover - guards invariant 1
             raise UsageError(f"compaction of {table} would change the row count "

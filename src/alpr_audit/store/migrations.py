@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import duckdb
 
+from alpr_audit.core.rejects import reject_code_sql
 from alpr_audit.core.schema import CATALOG_TABLES
-
 
 _V1_TABLES = ("sources", "rejects", "agencies")
 _V2_TABLES = ("requests", "request_items", "communications")
@@ -40,7 +40,14 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, _V3_TABLES)
 
 
-STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3]
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 4: rejects carry a stable code beside the reason; existing rows get theirs
+    from the reason (a new store's v1 table already has the column)."""
+    con.execute("ALTER TABLE rejects ADD COLUMN IF NOT EXISTS code VARCHAR")
+    con.execute(f"UPDATE rejects SET code = {reject_code_sql('reason')} WHERE code IS NULL")
+
+
+STEPS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [_v1, _v2, _v3, _v4]
 
 
 def upgrade(con: duckdb.DuckDBPyConnection, found: int) -> None:

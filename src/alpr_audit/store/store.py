@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -78,7 +79,7 @@ class Store:
                     hint="choose an empty or new folder for --store",
                 )
             root.mkdir(parents=True, exist_ok=True)
-        config: dict[str, str] = {}
+        config: dict[str, str | bool | int | float | list[str]] = {}
         if memory_limit:
             config["memory_limit"] = memory_limit
         try:
@@ -233,8 +234,10 @@ class Store:
 
     # --- queries ---------------------------------------------------------------------------
 
-    def query(self, sql: str, params: list[object] | None = None) -> list[dict[str, object]]:
-        """Run SQL and return rows as dicts (column names as keys)."""
+    def query(self, sql: str, params: list[Any] | dict[str, Any] | None = None
+              ) -> list[dict[str, Any]]:
+        """Run SQL and return rows as dicts (column names as keys). Values are ``Any``: their
+        type is the column's, which only the query knows."""
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]

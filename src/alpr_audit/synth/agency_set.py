@@ -15,8 +15,8 @@ from typing import Any
 
 from alpr_audit.synth._duck import epoch_s, mix
 from alpr_audit.synth.flock_audit import write_stream_csv
-from alpr_audit.synth.flock_stream import AuditStream, stream_stats
 from alpr_audit.synth.flock_portal import write_portal_csv
+from alpr_audit.synth.flock_stream import AuditStream, stream_stats
 from alpr_audit.synth.flock_xlsx import write_audit_xlsx
 
 _COUNTS = ("rows_read", "rows_rejected", "rows_duplicate", "rows_loaded")
@@ -157,8 +157,8 @@ def write_agency_set(
     for n in names:
         kind = files[n]["log_kind"]
         acc = by_kind.setdefault(kind, dict.fromkeys(_COUNTS, 0))
-        for k in _COUNTS:
-            acc[k] += expected[n][k]
+        for count in _COUNTS:
+            acc[count] += expected[n][count]
     manifest = {
         "generator": "alpr_audit.synth.write_agency_set",
         "scale": scale,

@@ -226,7 +226,7 @@ class _Writer:
         ws, _ = self._sheet("sharing", None)
         heads = ("A1 - Shares ALPR data with", "A2 - Receives ALPR data from",
                  "A3 - Shares hot lists with", "A4 - Receives hot lists from")
-        for c, (item, h) in enumerate(zip(lists, heads)):
+        for c, (_item, h) in enumerate(zip(lists, heads, strict=False)):
             ws.write_string(0, c, h)
         for r in range(max(len(v) for v in lists.values())):
             for c, item in enumerate(lists):

@@ -36,7 +36,12 @@ from alpr_audit.synth.world_files import (
 from alpr_audit.synth.world_inject import inject
 from alpr_audit.synth.world_people import AS_OF, TZ, AgencyWorld, agency_seed, build_agency
 from alpr_audit.synth.world_portal import write_portal
-from alpr_audit.synth.world_readings import monthly_counts, portal_counts, retention_ranges, write_readings
+from alpr_audit.synth.world_readings import (
+    monthly_counts,
+    portal_counts,
+    retention_ranges,
+    write_readings,
+)
 from alpr_audit.synth.world_rules import prepare
 from alpr_audit.synth.world_searches import add_searches, write_network_audits
 from alpr_audit.synth.world_truth import check, expected_list, found, intended, near_misses

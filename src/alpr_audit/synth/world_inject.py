@@ -97,7 +97,7 @@ def _purpose_rows(p: _Picker, aw: AgencyWorld) -> list[Injected]:
     for k in range(3):
         rows.append(p.row(fed, reason=W.IMMIGRATION_REASONS[(5 * k + off) % len(W.IMMIGRATION_REASONS)],
                           tag="purpose.immigration"))
-    for k, reason in enumerate(W.NEAR_MISS_REASONS):
+    for reason in W.NEAR_MISS_REASONS:
         rows.append(p.row(p.searcher(0.2), reason=reason, near="purpose.*"))
     return rows
 
@@ -111,11 +111,11 @@ def _record_rows(p: _Picker, aw: AgencyWorld) -> list[Injected]:
         r = p.row(acc, tag="access_record.incomplete:user")
         r.name = ""
         rows.append(r)
-    for k in range(10):  # no plate, no filters, no prompt: what was searched is not recorded
+    for _ in range(10):  # no plate, no filters, no prompt: what was searched is not recorded
         rows.append(p.row(p.rng.choice(p.plain), plate="", filters="", prompt="", stype="search",
                           tag="access_record.incomplete:query"))
     nets = (1000, 1001, 1204, 1530, 2048, 2931, 3377, 4410, 1000, 1750, 2600, 5120, 1111, 1899)
-    for k, n in enumerate(nets):
+    for n in nets:
         rows.append(p.row(p.searcher(0.5), nets=n, tag="scope.many_networks"))
     rows.append(p.row(p.searcher(1.0), nets=999, near="scope.many_networks"))
     rows.append(p.row(p.rng.choice(p.plain), nets=998, near="scope.many_networks"))

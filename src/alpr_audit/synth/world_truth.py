@@ -121,7 +121,7 @@ def _hotlist_found(out: Findings, con: duckdb.DuckDBPyConnection, agency: str, f
     finally:
         con.unregister("_ev")
     texts = sorted({t for r in rows for t in (r[1], r[2]) if t})
-    personal = {t for t, (label, _) in zip(texts, classify_many(texts))
+    personal = {t for t, (label, _) in zip(texts, classify_many(texts), strict=False)
                 if label == "personal" or _PERSONAL_WORD.search(t)}
     for locator, hotlist, reason, no_expiry, no_case in rows:
         loc = {(fx["events_file"], locator)}

@@ -25,7 +25,8 @@ Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
 DateQ = Annotated[str | None, Query(description="Date, YYYY-MM-DD (UTC, inclusive).",
                                     pattern=r"^\d{4}-\d{2}-\d{2}$")]
 AgencyQ = Annotated[str | None, Query(description="Agency id, name or alias.")]
-JSON = {200: {"content": {"application/json": {}}, "description": "JSON"}}
+JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}}, "description": "JSON"}}
 
 
 @router.get("/agencies", summary="Agencies in the registry", responses=JSON)
@@ -60,7 +61,7 @@ async def findings_route(
     def compute(s: Any) -> dict[str, Any]:
         rows = data.findings(s, run_id=run, agency=agency, rule=rule, severity=severity,
                              since=since, until=until)
-        return data.page(rows, limit, offset)
+        return data.page([f.to_record() for f in rows], limit, offset)
 
     return await cached_json(
         request, ("findings", run, agency, rule, severity, since, until, limit, offset), compute)

@@ -13,8 +13,9 @@ import json
 from pathlib import PurePath
 from typing import Any
 
-from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run, user_people
 from alpr_audit.core.errors import AlprAuditError, UsageError
+from alpr_audit.core.records import Finding
+from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run, user_people
 from alpr_audit.reports.registry import resolve_agency
 from alpr_audit.store import Store
 
@@ -98,7 +99,7 @@ def agency(store: Store, agency_id: str) -> dict[str, Any]:
 
 def findings(store: Store, *, run_id: str | None = None, agency: str | None = None,
              rule: str | None = None, severity: str | None = None, since: str | None = None,
-             until: str | None = None) -> list[dict[str, Any]]:
+             until: str | None = None) -> list[Finding]:
     """Findings of a run (default: the latest), pseudonymised, filtered; overlapping the
     period ``since``–``until`` (inclusive dates) when given. No run yet: an empty list."""
     try:
@@ -112,15 +113,15 @@ def findings(store: Store, *, run_id: str | None = None, agency: str | None = No
     ids = set(resolve_agency(store, agency)) if agency else None
     out = []
     for f in rows:
-        if ids is not None and f["agency_id"] not in ids:
+        if ids is not None and f.agency_id not in ids:
             continue
-        if rule and f["rule_id"] != rule and not f["rule_id"].startswith(rule + "."):
+        if rule and f.rule_id != rule and not f.rule_id.startswith(rule + "."):
             continue
-        if severity and f["severity"] != severity:
+        if severity and f.severity != severity:
             continue
-        if start and f["last_at"] and f["last_at"].date() < start:
+        if start and f.last_at and f.last_at.date() < start:
             continue
-        if end and f["first_at"] and f["first_at"].date() > end:
+        if end and f.first_at and f.first_at.date() > end:
             continue
         out.append(f)
     return out
@@ -136,8 +137,9 @@ def finding(store: Store, finding_id: str, *, limit: int = 200, raw: bool = Fals
                        hint="list them at /api/findings")
     privacy = Privacy(store, raw=raw)
     run = load_run(store, rows[0]["run_id"])
-    found = next(f for f in load_findings(store, run, privacy) if f["finding_id"] == finding_id)
-    kind = found["subject_kind"]
+    one = next(f for f in load_findings(store, run, privacy) if f.finding_id == finding_id)
+    found = one.to_record()
+    kind = one.subject_kind
     ev = store.query("""
         SELECT e.table_name, e.source_id, e.locator, e."at", e.subject, e.note,
                s.path, s.sha256, s.format, s.log_kind
@@ -197,7 +199,7 @@ def requests(store: Store, *, agency: str | None = None, status: str | None = No
         named["status"] = status
     cur = store.con.execute(sql, named or params)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
 
 
 def request(store: Store, request_id: str) -> dict[str, Any]:

@@ -74,7 +74,8 @@ def load_token(token_file: Path | None = None) -> str | None:
             text = token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise UsageError(f"cannot read the token file {token_file}: {exc.strerror}",
-                             path=str(token_file), hint="pass a readable file to --token-file")
+                             path=str(token_file), hint="pass a readable file to --token-file"
+                             ) from exc
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise UsageError(f"the token file {token_file} is readable by other users",
                              path=str(token_file), hint=f"chmod 600 {token_file}")

@@ -46,7 +46,7 @@ def cached(request: Request, key: Hashable, compute: Callable[[Store], T]) -> T:
     function and every argument that changes its answer."""
     snapshots = getattr(request.app.state, "snapshots", None)
     if snapshots is not None:
-        return snapshots.cached(key, compute)  # type: ignore[no-any-return]
+        return snapshots.cached(key, compute)
     with open_store(request) as store:
         return compute(store)
 

@@ -95,7 +95,7 @@ def findings(request: Request, agency: str | None = Query(None), rule: str | Non
                  filters=filters, generated_on=data["generated_on"],
                  agency_options=[{"agency_id": p["agency_id"], "name": p["name"]}
                                  for p in data["agencies"]],
-                 rule_options=sorted({f["rule_id"] for f in everything}))
+                 rule_options=sorted({f.rule_id for f in everything}))
 
 
 @router.get("/findings/{finding_id}", response_class=HTMLResponse)

@@ -124,9 +124,10 @@ class SecurityMiddleware:
             await _respond(send_with_headers, *refusal, path=scope["path"])
             return
         if scope["method"] not in SAFE_METHODS:
-            receive = await self._guard_body(scope, receive, send_with_headers)
-            if receive is None:
+            guarded = await self._guard_body(scope, receive, send_with_headers)
+            if guarded is None:
                 return
+            receive = guarded
         await self.app(scope, receive, send_with_headers)
 
     def _check(self, scope: Scope) -> tuple[int, str, str, str | None] | None:
@@ -215,7 +216,7 @@ def _csrf_ok(headers: dict[str, str], body: bytes) -> bool:
     sent = headers.get(CSRF_HEADER)
     if sent is None and headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"):
-        sent = (parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or [None])[0]
+        sent = next(iter(parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD) or []), None)
     return sent is not None and hmac.compare_digest(cookie.encode(), sent.encode())
 
 

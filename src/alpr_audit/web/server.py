@@ -38,9 +38,9 @@ def serve(config: WebConfig, on_ready: Callable[[str], None] | None = None) -> N
 
         server.startup = startup  # type: ignore[method-assign]
     try:
-        ok = server.run()
+        server.run()  # returns None: whether it listened shows in server.started
     except KeyboardInterrupt:  # pragma: no cover - uvicorn handles SIGINT itself
-        ok = True
-    if ok is False or not server.started:
+        return
+    if not server.started:
         raise UsageError(f"could not listen on {config.host}:{config.port}",
                          hint="is another server using the port? pick one with --port")

@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from alpr_audit.core.errors import StoreError
 from alpr_audit.core.cells import install_macros
+from alpr_audit.core.errors import StoreError
 from alpr_audit.core.privacy_sql import clear_pseudo_state
 from alpr_audit.store import Store
 from alpr_audit.store.store import CATALOG_FILE
@@ -225,7 +225,7 @@ class Snapshots:
                 with gen.lock:
                     if key in gen.cache:
                         gen.cache.move_to_end(key)
-                        return gen.cache[key][0]  # type: ignore[no-any-return]
+                        return gen.cache[key][0]
                     pending = gen.pending.get(key)
                     if pending is None:
                         gen.pending[key] = done = threading.Event()

@@ -6,8 +6,17 @@ Adding a rule = adding a :class:`~alpr_audit.audit.rules.base.Rule` to its famil
 
 from __future__ import annotations
 
-from alpr_audit.audit.rules import (access_record, accounts, agreements, counts, policy, purpose,
-                                   retention, scope, sharing)
+from alpr_audit.audit.rules import (
+    access_record,
+    accounts,
+    agreements,
+    counts,
+    policy,
+    purpose,
+    retention,
+    scope,
+    sharing,
+)
 from alpr_audit.audit.rules.base import SEVERITIES, Rule
 
 #: Family modules in report order. Imported explicitly: a family that fails to import fails

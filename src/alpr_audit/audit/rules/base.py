@@ -17,8 +17,10 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-#: Severities, most serious first.
-SEVERITIES = ("high", "medium", "low", "review", "info")
+from alpr_audit.core.records import SEVERITIES
+
+__all__ = ["EVIDENCE_COLUMNS", "SEVERITIES", "Rule", "RuleContext", "blank", "evidence",
+           "redacted"]
 
 #: The columns (and Ibis types) of a rule's evidence table, in order.
 EVIDENCE_COLUMNS: dict[str, str] = {

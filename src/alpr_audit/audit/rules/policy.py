@@ -25,9 +25,9 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
-from alpr_audit.core.errors import UsageError
 from alpr_audit.audit.rules.base import Rule, RuleContext, evidence
 from alpr_audit.audit.rules.retention import latest_snapshots
+from alpr_audit.core.errors import UsageError
 
 #: Policy text columns of ``portal_snapshots``, in reading order.
 POLICY_COLUMNS = ("what_detected", "what_not_detected", "acceptable_use", "prohibited_uses",

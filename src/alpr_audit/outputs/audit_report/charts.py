@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from alpr_audit.store import Store
 from alpr_audit.outputs.audit_report import data as rd
+from alpr_audit.store import Store
 
 #: Rows a chart's table shows in the PDF (the rest is counted in a note).
 TABLE_ROWS = 60

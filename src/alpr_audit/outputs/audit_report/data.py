@@ -17,14 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from alpr_audit.audit.rules.base import SEVERITIES
 from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import fill_pseudo_map, pseudo_expr
+from alpr_audit.core.records import Finding, severity_rank
 from alpr_audit.store import Store
 
 #: TEMP tables: the run's evidence numbered in report order, and the name and e-mail of
@@ -124,7 +125,7 @@ class Privacy:
 
 # --- findings ------------------------------------------------------------------------------
 
-def load_findings(store: Store, run: RunInfo, privacy: Privacy) -> list[dict[str, Any]]:
+def load_findings(store: Store, run: RunInfo, privacy: Privacy) -> list[Finding]:
     """The run's findings in report order, with display agency/subject and a message that
     names no user (unless raw)."""
     rows = store.query("""SELECT f.*, a.name AS agency, s.name AS subject_agency_name,
@@ -133,7 +134,7 @@ def load_findings(store: Store, run: RunInfo, privacy: Privacy) -> list[dict[str
         LEFT JOIN agencies s ON s.agency_id = f.subject WHERE f.run_id = ?""", [run.run_id])
     order = {r: i for i, r in enumerate(run.rules)}
     people = user_people(store, [r["subject"] for r in rows if r["subject_kind"] == "user"])
-    out = []
+    out: list[Finding] = []
     for r in rows:
         kind = r["subject_kind"] or "text"
         subject = r["subject"]
@@ -147,16 +148,11 @@ def load_findings(store: Store, run: RunInfo, privacy: Privacy) -> list[dict[str
             message = privacy.scrub(message, [("user", subject),
                                               ("person", person.get("name")),
                                               ("email", person.get("email"))])
-        out.append({
-            "finding_id": r["finding_id"], "rule_id": r["rule_id"], "severity": r["severity"],
-            "agency_id": r["agency_id"], "agency": r["agency"] or r["agency_id"],
-            "subject": shown, "subject_kind": kind, "evidence_count": int(r["evidence_count"] or 0),
-            "first_at": r["first_at"], "last_at": r["last_at"], "citation": r["citation"],
-            "title": r["title"], "message": message, "run_id": r["run_id"],
-        })
-    sev = {s: i for i, s in enumerate(SEVERITIES)}
-    out.sort(key=lambda f: (sev.get(f["severity"], len(sev)), order.get(f["rule_id"], len(order)),
-                            f["agency"] or "", -f["evidence_count"], f["subject"] or ""))
+        # evidence notes may quote a user: a display finding carries none
+        f = Finding.from_row(r, agency=r["agency"], subject_name=shown)
+        out.append(replace(f, subject=shown, subject_kind=kind, message=message, notes=()))
+    out.sort(key=lambda f: (severity_rank(f.severity), order.get(f.rule_id, len(order)),
+                            f.agency or "", -f.evidence_count, f.subject or ""))
     return out
 
 
@@ -194,7 +190,7 @@ def open_evidence(store: Store, run: RunInfo, privacy: Privacy) -> int:
         CASE WHEN e.subject_kind = 'user' THEN {note} ELSE e.note END AS note_out
         FROM {EV} e LEFT JOIN {PEOPLE} p
           ON e.subject_kind = 'user' AND p.key = lower(trim(e.subject))""")
-    return con.execute(f"SELECT count(*) FROM {EV}").fetchone()[0]
+    return one_row(con.execute(f"SELECT count(*) FROM {EV}"))[0]
 
 
 def user_people(store: Store, refs: list[str]) -> dict[str, dict[str, Any]]:
@@ -248,7 +244,7 @@ GROUP BY 1 ORDER BY n DESC, name"""
 
 def coverage(store: Store) -> dict[str, Any]:
     """Agencies whose records the store holds (most records first) and the data's period."""
-    lo, hi = store.con.execute(_PERIOD_SQL).fetchone()
+    lo, hi = one_row(store.con.execute(_PERIOD_SQL))
     return {"agencies": [r["name"] for r in store.query(_AGENCIES_SQL)], "first": lo, "last": hi}
 
 
@@ -302,4 +298,4 @@ def hit_ratios(store: Store) -> list[dict[str, Any]]:
 
 
 def table_count(store: Store, table: str) -> int:
-    return int(store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return int(one_row(store.con.execute(f"SELECT count(*) FROM {table}"))[0])

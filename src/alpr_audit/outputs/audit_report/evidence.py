@@ -158,7 +158,7 @@ def top_evidence(store: Store, finding_ids: list[str], top: int,
             cur = con.execute(query.replace("SELECT ", "SELECT e.finding_id AS _fid, ", 1))
             names = ["_fid", *cols]
             for row in cur.fetchall():
-                rec = dict(zip(names, row))
+                rec = dict(zip(names, row, strict=False))
                 out.setdefault(rec.pop("_fid"), []).append(rec)
     finally:
         con.execute("DROP TABLE IF EXISTS _aa_report_top")

@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from alpr_audit.outputs.pdf import render_typst
+from alpr_audit.core.records import SEVERITIES, Finding
 from alpr_audit.outputs.audit_report import data as rd
 from alpr_audit.outputs.audit_report.charts import Chart
-from alpr_audit.audit.rules.base import SEVERITIES
+from alpr_audit.outputs.pdf import render_typst
 
 #: Findings the PDF details at most, and at most how many of them below medium severity.
 MAX_DETAILED = 300
@@ -35,27 +35,27 @@ def template() -> str:
             .read_text(encoding="utf-8"))
 
 
-def pick_detailed(findings: list[dict[str, Any]], max_detailed: int = MAX_DETAILED,
-                  max_other: int = MAX_OTHER) -> list[dict[str, Any]]:
+def pick_detailed(findings: list[Finding], max_detailed: int = MAX_DETAILED,
+                  max_other: int = MAX_OTHER) -> list[Finding]:
     """Findings the PDF details, in report order: high and medium ones, then the others.
 
     When a group has more findings than room, the rules take turns (each rule's findings in
     report order, i.e. most evidence first), so one prolific rule cannot hide the others.
     """
-    serious = _take_turns([f for f in findings if f["severity"] in _SERIOUS], max_detailed)
+    serious = _take_turns([f for f in findings if f.severity in _SERIOUS], max_detailed)
     room = max(0, min(max_other, max_detailed - len(serious)))
-    others = _take_turns([f for f in findings if f["severity"] not in _SERIOUS], room)
-    chosen = {f["finding_id"] for f in serious + others}
-    return [f for f in findings if f["finding_id"] in chosen]
+    others = _take_turns([f for f in findings if f.severity not in _SERIOUS], room)
+    chosen = {f.finding_id for f in serious + others}
+    return [f for f in findings if f.finding_id in chosen]
 
 
-def _take_turns(findings: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+def _take_turns(findings: list[Finding], n: int) -> list[Finding]:
     if len(findings) <= n:
         return findings
-    queues: dict[str, list[dict[str, Any]]] = {}
+    queues: dict[str, list[Finding]] = {}
     for f in findings:
-        queues.setdefault(f["rule_id"], []).append(f)
-    out: list[dict[str, Any]] = []
+        queues.setdefault(f.rule_id, []).append(f)
+    out: list[Finding] = []
     depth = 0
     while len(out) < n:
         for q in queues.values():
@@ -83,16 +83,16 @@ def _record(row: dict[str, Any]) -> str:
     return " · ".join(parts) or "—"
 
 
-def _detail_note(findings: list[dict[str, Any]], detailed: list[dict[str, Any]], top: int,
+def _detail_note(findings: list[Finding], detailed: list[Finding], top: int,
                  max_detailed: int, max_other: int) -> str:
     n, k = len(findings), len(detailed)
     if n == 0:
         return "The run produced no finding."
-    serious = sum(1 for f in findings if f["severity"] in _SERIOUS)
+    serious = sum(1 for f in findings if f.severity in _SERIOUS)
     if k == n:
         head = f"Every one of the {n:,} findings is detailed below"
     else:
-        shown_serious = sum(1 for f in detailed if f["severity"] in _SERIOUS)
+        shown_serious = sum(1 for f in detailed if f.severity in _SERIOUS)
         head = (f"This report details {k:,} of the {n:,} findings: "
                 + (f"all {serious:,} high and medium findings" if shown_serious == serious
                    else f"{shown_serious:,} of the {serious:,} high and medium findings (at "
@@ -105,20 +105,20 @@ def _detail_note(findings: list[dict[str, Any]], detailed: list[dict[str, Any]],
             "the store has all of it. Times are UTC.")
 
 
-def build_data(run: rd.RunInfo, pack_title: str, findings: list[dict[str, Any]],
-               detailed: list[dict[str, Any]], evidence: dict[str, list[dict[str, Any]]],
+def build_data(run: rd.RunInfo, pack_title: str, findings: list[Finding],
+               detailed: list[Finding], evidence: dict[str, list[dict[str, Any]]],
                charts: list[Chart], cover: dict[str, Any], *, raw: bool, top: int,
                evidence_rows: int, files: list[str], quiet: list[tuple[str, str]],
                max_detailed: int = MAX_DETAILED, max_other: int = MAX_OTHER) -> dict[str, Any]:
     """The JSON object the template prints."""
-    by_sev = Counter(f["severity"] for f in findings)
+    by_sev = Counter(f.severity for f in findings)
     ev_sev: Counter[str] = Counter()
     by_rule: dict[str, list[Any]] = {}
     for f in findings:
-        ev_sev[f["severity"]] += f["evidence_count"]
-        r = by_rule.setdefault(f["rule_id"], [f["rule_id"], f["title"], f["severity"], 0, 0])
+        ev_sev[f.severity] += f.evidence_count
+        r = by_rule.setdefault(f.rule_id, [f.rule_id, f.title, f.severity, 0, 0])
         r[3] += 1
-        r[4] += f["evidence_count"]
+        r[4] += f.evidence_count
     agencies = cover["agencies"]
     names = ", ".join(agencies[:TITLE_AGENCIES]) or "none (the store holds no agency's records)"
     if len(agencies) > TITLE_AGENCIES:
@@ -163,7 +163,7 @@ def build_data(run: rd.RunInfo, pack_title: str, findings: list[dict[str, Any]],
                           for k, v in sorted(run.settings.items())],
         "charts": [c.to_data() for c in charts],
         "detail_note": _detail_note(findings, detailed, top, max_detailed, max_other),
-        "findings": [_finding(f, evidence.get(f["finding_id"], []), top) for f in detailed],
+        "findings": [_finding(f, evidence.get(f.finding_id, []), top) for f in detailed],
         "files": files,
     }
 
@@ -172,17 +172,17 @@ def _value(v: Any) -> str:
     return "true" if v is True else "false" if v is False else str(v)
 
 
-def _finding(f: dict[str, Any], rows: list[dict[str, Any]], top: int) -> dict[str, Any]:
-    n = f["evidence_count"]
+def _finding(f: Finding, rows: list[dict[str, Any]], top: int) -> dict[str, Any]:
+    n = f.evidence_count
     shown = len(rows)
     return {
-        "severity": f["severity"], "title": f["title"] or f["rule_id"],
-        "facts": [("Rule", f["rule_id"]), ("Agency", f["agency"]), ("Subject", f["subject"]),
-                  ("Citation", f["citation"]),
-                  ("Evidence", (f"{n:,} record(s), first {_when(f['first_at'])}, last "
-                                f"{_when(f['last_at'])} (UTC)")),
-                  ("Finding id", f["finding_id"])],
-        "message": f["message"],
+        "severity": f.severity, "title": f.title or f.rule_id,
+        "facts": [("Rule", f.rule_id), ("Agency", f.agency), ("Subject", f.subject),
+                  ("Citation", f.citation),
+                  ("Evidence", (f"{n:,} record(s), first {_when(f.first_at)}, last "
+                                f"{_when(f.last_at)} (UTC)")),
+                  ("Finding id", f.finding_id)],
+        "message": f.message,
         "rows_title": (f"Evidence: all {n:,} record(s)" if shown >= n else
                        f"Evidence: the first {shown:,} of {n:,} records by time"),
         "rows": [[_when(r.get("evidence_at")), _record(r), r.get("note") or "—",

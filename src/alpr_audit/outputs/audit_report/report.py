@@ -27,6 +27,7 @@ from typing import Any
 from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
 from alpr_audit.core.privacy_sql import clear_pseudo_state
+from alpr_audit.core.records import Finding
 from alpr_audit.core.timing import Laps
 from alpr_audit.outputs import atomic
 from alpr_audit.outputs.audit_report import data as rd
@@ -139,7 +140,7 @@ def write_audit_report(
 
 def _fill(store: Store, run: rd.RunInfo, work: Path, privacy: rd.Privacy, raw: bool, top: int,
           sheet_cap: int, max_detailed: int, max_other: int, lap: Callable[[str], None],
-          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, list[SheetResult]]:
+          ) -> tuple[list[Finding], list[Finding], int, list[SheetResult]]:
     """Write the report's three files into ``work``."""
     findings = rd.load_findings(store, run, privacy)
     n_ev = rd.open_evidence(store, run, privacy)
@@ -156,7 +157,7 @@ def _fill(store: Store, run: rd.RunInfo, work: Path, privacy: rd.Privacy, raw: b
     charts = _charts(store, run)
     lap("charts")
     detailed = pick_detailed(findings, max_detailed, max_other)
-    evidence = top_evidence(store, [f["finding_id"] for f in detailed], top, privacy)
+    evidence = top_evidence(store, [f.finding_id for f in detailed], top, privacy)
     data = build_data(run, pack_title, findings, detailed, evidence, charts, cover,
                       raw=raw, top=top, evidence_rows=n_ev, files=list(FILES),
                       quiet=quiet, max_detailed=max_detailed, max_other=max_other)
@@ -208,12 +209,12 @@ def _pack_title(pack: str) -> str:
 
 
 def _quiet_rules(store: Store, run: rd.RunInfo,
-                 findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+                 findings: list[Finding]) -> list[tuple[str, str]]:
     """Rules the run ran that found nothing, and whether their data was there at all
     (as the run recorded it in ``audit_runs.not_applicable``)."""
     row = store.query("SELECT not_applicable FROM audit_runs WHERE run_id = ?", [run.run_id])
     recorded = json.loads(row[0]["not_applicable"] or "{}") if row else {}
-    found = {f["rule_id"] for f in findings}
+    found = {f.rule_id for f in findings}
     return [(rule_id, f"not applicable: {recorded[rule_id]}" if rule_id in recorded
              else "no findings") for rule_id in run.rules if rule_id not in found]
 
@@ -226,11 +227,11 @@ def _text(value: Any) -> Any:
     return safe_cell(value)
 
 
-def _write_csv(path: Path, findings: list[dict[str, Any]]) -> None:
+def _write_csv(path: Path, findings: list[Finding]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
-        w.writerows([_text(f[c]) for c in CSV_COLUMNS] for f in findings)
+        w.writerows([_text(getattr(f, c)) for c in CSV_COLUMNS] for f in findings)
 
 
 def _charts(store: Store, run: rd.RunInfo) -> list[Chart]:
@@ -241,7 +242,7 @@ def _charts(store: Store, run: rd.RunInfo) -> list[Chart]:
                       note=f"The charts could not be drawn ({type(exc).__name__}: {exc}).")]
 
 
-def _sheets(store: Store, run: rd.RunInfo, pack_title: str, findings: list[dict[str, Any]],
+def _sheets(store: Store, run: rd.RunInfo, pack_title: str, findings: list[Finding],
             quiet: list[tuple[str, str]], cover: dict[str, Any], n_ev: int,
             privacy: rd.Privacy, cap: int, raw: bool) -> Iterator[Sheet]:
     order = {r: i for i, r in enumerate(run.rules)}
@@ -260,12 +261,13 @@ def _sheets(store: Store, run: rd.RunInfo, pack_title: str, findings: list[dict[
                     "not publish" if raw else "user ids, names, e-mails, plates and case "
                     "numbers are the store's pseudonyms (user-…, person-…, plate-…)"),
                 widths=[12, 34, 40, 70])
-    yield Sheet("Findings", list(CSV_COLUMNS), [[f[c] for c in CSV_COLUMNS] for f in findings],
+    yield Sheet("Findings", list(CSV_COLUMNS),
+                [[getattr(f, c) for c in CSV_COLUMNS] for f in findings],
                 title=f"Findings of run {run.run_id}",
                 note=f"{len(findings):,} findings; evidence of each rule on its own sheet",
                 widths=[18, 26, 9, 30, 30, 10, 19, 19, 50, 40, 90, 24])
-    titles = {f["rule_id"]: f["title"] for f in findings}
-    for i, (g, name) in enumerate(zip(groups, names)):
+    titles = {f.rule_id: f.title for f in findings}
+    for i, (g, name) in enumerate(zip(groups, names, strict=False)):
         rule, table, total = g["rule_id"], g["table_name"], int(g["n"])
         cols, query = evidence_sql(table, f"rule_id = {sql.string(rule)} AND table_name = "
                                            f"{sql.string(table)}", privacy)
@@ -282,7 +284,7 @@ def _sheets(store: Store, run: rd.RunInfo, pack_title: str, findings: list[dict[
             max_rows=cap, total=total, query=rows, con=store.con)
 
 
-def _summary_rows(run: rd.RunInfo, pack_title: str, findings: list[dict[str, Any]],
+def _summary_rows(run: rd.RunInfo, pack_title: str, findings: list[Finding],
                   quiet: list[tuple[str, str]], cover: dict[str, Any], n_ev: int,
                   groups: list[dict[str, Any]], names: list[str], cap: int,
                   raw: bool) -> list[list[Any]]:
@@ -309,18 +311,18 @@ def _summary_rows(run: rd.RunInfo, pack_title: str, findings: list[dict[str, Any
     from alpr_audit.audit.rules.base import SEVERITIES
 
     for s in SEVERITIES:
-        sel = [f for f in findings if f["severity"] == s]
+        sel = [f for f in findings if f.severity == s]
         rows.append(["severity", s, len(sel),
-                     f"{sum(f['evidence_count'] for f in sel):,} evidence rows"])
-    by_rule: dict[str, list[dict[str, Any]]] = {}
+                     f"{sum(f.evidence_count for f in sel):,} evidence rows"])
+    by_rule: dict[str, list[Finding]] = {}
     for f in findings:
-        by_rule.setdefault(f["rule_id"], []).append(f)
+        by_rule.setdefault(f.rule_id, []).append(f)
     for rule, sel in by_rule.items():
         rows.append(["rule", rule, len(sel), (f"{sel[0]['severity']}; {sel[0]['title']}; "
-                                              f"{sum(f['evidence_count'] for f in sel):,} "
+                                              f"{sum(f.evidence_count for f in sel):,} "
                                               "evidence rows")])
     rows += [["rule", rule, 0, status] for rule, status in quiet]
     rows += [["sheet", name, int(g["n"]), f"evidence of {g['rule_id']} in {g['table_name']}"
               + (f" (first {cap:,} rows)" if g["n"] > cap else "")]
-             for g, name in zip(groups, names)]
+             for g, name in zip(groups, names, strict=False)]
     return rows

@@ -21,6 +21,7 @@ from typing import Any
 from alpr_audit import __version__
 from alpr_audit.core import sql
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import clear_pseudo_state, fill_pseudo_map, pseudo_expr
 from alpr_audit.core.schema import SCHEMA_VERSION, TABLES
@@ -142,12 +143,12 @@ def export_parquet(store: Store, out: Path, release: set[str] | frozenset[str] =
                 path = tmp / f"{table}.parquet"
                 store.con.execute(f'COPY (SELECT {cols} FROM {sql.identifier(table)} t) TO '
                                   f"{sql.path(path)} (FORMAT parquet, COMPRESSION zstd)")
-                result.tables[table] = store.con.execute(
-                    f"SELECT count(*) FROM read_parquet({sql.path(path)})").fetchone()[0]
+                result.tables[table] = one_row(store.con.execute(
+                    f"SELECT count(*) FROM read_parquet({sql.path(path)})"))[0]
             manifest = {
                 **marker(KIND),
                 "generator": f"alpr-audit {__version__}", "schema_version": SCHEMA_VERSION,
-                "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "tables": result.tables, "released": result.released,
                 "pseudonymised": {t: sorted(c for c, (_, f) in cols.items() if f not in release)
                                   for t, cols in PERSONAL.items()},

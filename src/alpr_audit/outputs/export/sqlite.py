@@ -81,7 +81,7 @@ def _tables(store: Store) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any
         run = None
     findings: list[dict[str, Any]] = []
     if run is not None:
-        findings = load_findings(store, run, Privacy(store, raw=False))
+        findings = [f.to_record() for f in load_findings(store, run, Privacy(store, raw=False))]
     out["findings"] = (findings, {
         "title": "Audit findings",
         "description": "Findings of the latest audit run, with legal citations; a user a "
@@ -134,21 +134,21 @@ def export_sqlite(store: Store, out: Path) -> SqliteExport:
                "audit_runs": "run_id"}
         for name, (rows, meta) in tables.items():
             if rows:
-                db[name].insert_all(_clean(rows), pk=pks.get(name), alter=True)
+                db.table(name).insert_all(_clean(rows), pk=pks.get(name), alter=True)
             result.tables[name] = len(rows)
             meta_tables[name] = meta
         if db["findings"].exists() and db["agencies"].exists():
-            db["findings"].add_foreign_key("agency_id", "agencies", "agency_id")
+            db.table("findings").add_foreign_key("agency_id", "agencies", "agency_id")
         for name in ("findings", "sharing"):
             if db[name].exists() and "agency_id" in db[name].columns_dict:
-                db[name].create_index(["agency_id"], if_not_exists=True)
+                db.table(name).create_index(["agency_id"], if_not_exists=True)
         db.conn.commit()
         db.close()
         metadata = {
             "title": "ALPR audit",
             "description": "Automated license plate reader records audited against the law "
             f"and the agencies' own policies (alpr-audit {__version__}). Exported "
-            f"{dt.datetime.now(dt.timezone.utc).date().isoformat()}.",
+            f"{dt.datetime.now(dt.UTC).date().isoformat()}.",
             "license": LICENSE,
             "source": "Agencies' public records, ingested by alpr-audit",
             "databases": {out.stem: {"tables": meta_tables}},

@@ -458,7 +458,7 @@ def _access_records(ctx: _Ctx, who: str) -> ItemAnswer:
         f"SELECT count(*), min(searched_at), max(searched_at), "
         f"{', '.join(f'count({c})' for c in personal.values())} FROM searches s WHERE {where}"
     ).fetchall()[0]
-    empty = {k for k, f in zip(personal, filled) if not f}  # nothing to redact there
+    empty = {k for k, f in zip(personal, filled, strict=False) if not f}  # nothing to redact there
     ctx.redactions = [r for r in ctx.redactions if r.column.split(" (")[0] not in empty]
     sources = [r[0] for r in ctx.store.con.execute(
         f"SELECT DISTINCT source_id FROM searches s WHERE {where} ORDER BY 1").fetchall()]

@@ -144,7 +144,7 @@ def _fill(store: Store, request: RecordsRequest, answers: list[ItemAnswer], ids:
     """Write every file of the packet into ``work``, each zipped as soon as it is final."""
     try:
         stems = _stems([a.item_id for a in answers])
-        for a, stem in zip(answers, stems):
+        for a, stem in zip(answers, stems, strict=False):
             if a.columns and a.row_count:
                 _write_csv(store, a, work / f"{stem}.csv")
         lap("csv")
@@ -239,12 +239,12 @@ def _sheets(store: Store, request: RecordsRequest, answers: Sequence[ItemAnswer]
         ["item", "kind", "text", "disposition", "records", "file", "note"],
         [(a.item_id, a.kind, item.text, a.disposition, a.row_count,
           f"{stem}.csv" if a.columns and a.row_count else None, a.note)
-         for a, item, stem in zip(answers, request.items, stems)],
+         for a, item, stem in zip(answers, request.items, stems, strict=False)],
         title=" — ".join(str(h) for h in head if h),
         note="one sheet per item follows; CSV files hold the same rows, every row",
         widths=[8, 14, 60, 30, 10, 12, 80],
     )
-    for a, stem in zip(answers, stems):
+    for a, stem in zip(answers, stems, strict=False):
         title = f"{a.item_id}: {a.title}"
         if a.query is None:
             yield Sheet(stem, a.columns, a.rows, title=title, note=a.note, max_rows=cap)
@@ -309,7 +309,7 @@ def _letter(request: RecordsRequest, agency: str, answers: Sequence[ItemAnswer],
         "paragraphs": paragraphs,
         "items": [{"item_id": a.item_id, "text": _short(item.text), "disposition": a.disposition,
                    "records": f"{a.row_count:,}" + (f" ({stem}.csv)" if a.row_count else "")}
-                  for a, item, stem in zip(answers, request.items, stems)],
+                  for a, item, stem in zip(answers, request.items, stems, strict=False)],
         "redactions": [{"column": f"{c} ({', '.join(dict.fromkeys(ids))})", "treatment": t,
                         "basis": b or "—", "reason": reasons[(c, t, b)]}
                        for (c, t, b), ids in grounds.items()],
@@ -372,7 +372,7 @@ def _manifest(store: Store, request: RecordsRequest, agency: str, ids: Sequence[
         "released_fields": sorted(release),
         "items": [{"item_id": a.item_id, "kind": a.kind, "disposition": a.disposition,
                    "records": a.row_count, "file": f"{stem}.csv" if a.row_count else None,
-                   "sources": a.sources} for a, stem in zip(answers, stems)],
+                   "sources": a.sources} for a, stem in zip(answers, stems, strict=False)],
         # Only the file name of a source: its full path describes the operator's disk.
         "sources": [{"source_id": s["source_id"], "sha256": s["sha256"], "format": s["format"],
                      "file": Path(s["path"]).name, "rows_loaded": s["rows_loaded"]}

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from alpr_audit.core.records import Finding, severity_rank
 from alpr_audit.outputs import atomic
 from alpr_audit.outputs.portal import charts as ch
 from alpr_audit.outputs.portal.data import gather, problem_kinds
@@ -100,14 +101,11 @@ def agency_context(data: dict[str, Any], page: dict[str, Any], render_charts: bo
             "pages": {p["agency_id"] for p in data["agencies"]}}
 
 
-def all_findings(data: dict[str, Any]) -> list[dict[str, Any]]:
+def all_findings(data: dict[str, Any]) -> list[Finding]:
     """Every agency's findings in one list, most serious first."""
-    from alpr_audit.outputs.portal.data import SEVERITIES
-
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    rows = [f for p in data["agencies"] for f in p["findings"]]
-    return sorted(rows, key=lambda f: (order.get(f["severity"], 9), f["agency"] or "",
-                                       -f["evidence_count"]))
+    rows: list[Finding] = [f for p in data["agencies"] for f in p["findings"]]
+    return sorted(rows, key=lambda f: (severity_rank(f.severity), f.agency or "",
+                                       -f.evidence_count))
 
 
 def _write(root: Path, data: dict[str, Any], tick: Callable[[str, int, int], None]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 _WIDTH = 520
 #: Colours with at least 4.5:1 contrast on white (labels and marks stay legible).
 _BLUE, _GREEN, _RED = "#1f4e8c", "#2b6a3f", "#a4262c"

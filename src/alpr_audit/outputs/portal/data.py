@@ -15,15 +15,15 @@ from collections import defaultdict
 from pathlib import PurePath
 from typing import Any
 
-from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run
 from alpr_audit.core.errors import UsageError
+from alpr_audit.core.records import SEVERITIES, Finding
+from alpr_audit.outputs.audit_report.data import Privacy, load_findings, load_run
 from alpr_audit.store import Store
 
 #: Purpose labels that record no specific, authorised purpose ("vague" on the pages).
 VAGUE_LABELS = ("missing", "generic", "test")
 #: Labels a council member must see called out.
 ALARM_LABELS = ("immigration", "protest", "reproductive", "personal")
-SEVERITIES = ("high", "medium", "low", "review", "info")
 #: Portal figures compared between two captures of the same page.
 SNAPSHOT_FIELDS = ("retention_days", "camera_count", "vehicles_30d", "hits_30d", "searches_30d")
 
@@ -229,8 +229,12 @@ def policy(store: Store, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     text, each with the passage that addresses it (the audit's own patterns)."""
     import ibis
 
-    from alpr_audit.audit.rules.policy import (POLICY_COLUMNS, element_passage, load_policy_terms,
-                                      policy_text)
+    from alpr_audit.audit.rules.policy import (
+        POLICY_COLUMNS,
+        element_passage,
+        load_policy_terms,
+        policy_text,
+    )
 
     cols = ", ".join(POLICY_COLUMNS)
     latest = store.con.sql(f"""
@@ -258,7 +262,7 @@ def policy(store: Store, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def findings(store: Store) -> tuple[dict[str, Any] | None, dict[str, list[dict[str, Any]]]]:
+def findings(store: Store) -> tuple[dict[str, Any] | None, dict[str, list[Finding]]]:
     """The latest audit run (id, pack, dates) and its findings per agency, pseudonymised."""
     try:
         run = load_run(store, None)
@@ -267,9 +271,9 @@ def findings(store: Store) -> tuple[dict[str, Any] | None, dict[str, list[dict[s
     rows = load_findings(store, run, Privacy(store, raw=False))
     info = {"run_id": run.run_id, "pack": run.pack, "finished_at": run.finished_at,
             "as_of": run.as_of, "findings": len(rows)}
-    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by: dict[str, list[Finding]] = defaultdict(list)
     for r in rows:
-        by[r["agency_id"]].append(r)
+        by[r.agency_id or ""].append(r)
     return info, by
 
 
@@ -294,15 +298,15 @@ def sources(store: Store, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     return _by(rows)
 
 
-def problem_kinds(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def problem_kinds(rows: list[Finding]) -> list[dict[str, Any]]:
     """Findings summed per rule: title, severity, how many, records behind them."""
     kinds: dict[str, dict[str, Any]] = {}
     for f in rows:
-        k = kinds.setdefault(f["rule_id"], {"rule_id": f["rule_id"], "title": f["title"],
-                                            "severity": f["severity"], "findings": 0,
+        k = kinds.setdefault(f.rule_id, {"rule_id": f.rule_id, "title": f.title,
+                                            "severity": f.severity, "findings": 0,
                                             "records": 0})
         k["findings"] += 1
-        k["records"] += f["evidence_count"]
+        k["records"] += f.evidence_count
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(kinds.values(), key=lambda k: (order.get(k["severity"], 9), -k["findings"]))
 
@@ -337,7 +341,7 @@ def gather(store: Store, agencies: list[str] | None = None,
         caps = snaps.get(aid, [])
         share = shares.get(aid, {"out": [], "in": []})
         fs = found.get(aid, [])
-        by_sev = {s: sum(1 for f in fs if f["severity"] == s) for s in SEVERITIES}
+        by_sev = {s: sum(1 for f in fs if f.severity == s) for s in SEVERITIES}
         purpose_rows = purposes.get(aid, [])
         pages.append({
             "agency_id": aid, "name": reg["name"], "state": reg.get("state"),

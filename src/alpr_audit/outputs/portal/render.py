@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from alpr_audit.core.records import SEVERITIES
+
 SEVERITY_LABELS = {"high": "High", "medium": "Medium", "low": "Low", "review": "Needs review",
                    "info": "Information"}
 PURPOSE_LABELS = {
@@ -95,7 +97,7 @@ def environment() -> Environment:
                        severity=lambda s: SEVERITY_LABELS.get(s, s),
                        purpose=lambda s: PURPOSE_LABELS.get(s, s),
                        field=lambda s: FIELD_LABELS.get(s, s))
-    env.globals.update(SEVERITIES=tuple(SEVERITY_LABELS))
+    env.globals.update(SEVERITIES=SEVERITIES)
     return env
 
 

@@ -13,11 +13,11 @@ import itertools
 import re
 from typing import ClassVar
 
-from alpr_audit.ingest.base import PUBLISHER, StageContext, StageResult
 from alpr_audit.core.cells import parse_int, parse_time_frame, parse_timestamp
+from alpr_audit.ingest.base import PUBLISHER, StageContext, StageResult
+from alpr_audit.ingest.formats.flock.search_log import build_select
 from alpr_audit.ingest.tabular import HeaderMap
 from alpr_audit.ingest.tabular_importer import ColumnCheck, TabularImporter
-from alpr_audit.ingest.formats.flock.search_log import build_select
 
 SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["id", "search id", "audit id", "record id"], "record_id"),

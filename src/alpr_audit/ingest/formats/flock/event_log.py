@@ -42,6 +42,7 @@ import re
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -49,7 +50,8 @@ import pyarrow as pa
 from alpr_audit.agencies.names import parse_agency_name
 from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
+from alpr_audit.core.fetch import one_row
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.staging import undecodable
 from alpr_audit.ingest.tabular import (
     HeaderMap,
@@ -188,7 +190,8 @@ class FlockEventLogImporter:
         try:
             if probe.kind not in ("csv", "xlsx"):
                 return None
-            parts, ignored = [], []
+            parts: list[PlanPart] = []
+            ignored: list[str] = []
             for sp in probe.sheets:
                 if not any(any(c not in (None, "") for c in r) for r in sp.rows):
                     continue  # an empty sheet (the Riverside release's "Sheet1") holds nothing
@@ -196,30 +199,28 @@ class FlockEventLogImporter:
                 if hm is None:
                     ignored.append(sp.name or "")
                     continue
-                parts.append({"sheet": sp.name, "header": hm, "skip": (hm.header_row or 0) + 1})
+                parts.append(PlanPart(sp.name, hm, (hm.header_row or 0) + 1))
             if not parts:
                 return None
-            details: dict[str, Any] = {"parts": parts}
-            if ignored:
-                details["ignored_sheets"] = ignored
-            return Plan(self.format_id, None, details)
+            return Plan(self.format_id, None, parts=tuple(parts), ignored_sheets=tuple(ignored))
         except Exception:  # a sniffer must never raise
             return None
 
     # --- reading ---------------------------------------------------------------------------
 
     def _batches(self, ctx: StageContext) -> Iterator[tuple[HeaderMap, pa.Table]]:
-        parts = ctx.plan.details["parts"]
+        parts = ctx.plan.parts
         if ctx.probe.kind == "csv":
             part = parts[0]
-            hm, skip = part["header"], part["skip"]
+            hm, skip = part.header, part.skip
             enc = ctx.probe.encoding or "utf-8"
             try:
                 batches = list(python_csv_batches(ctx.path, enc, len(hm.fields), skip, skip + 1))
             except UnicodeDecodeError as exc:
                 if not enc.startswith("utf-8"):  # UTF-16 cut at an odd byte is no cp1252
                     raise undecodable(ctx, enc, exc) from exc
-                ctx.plan.details["encoding"] = "cp1252 (not valid UTF-8 past the first bytes)"
+                ctx.plan = replace(ctx.plan,
+                                   encoding="cp1252 (not valid UTF-8 past the first bytes)")
                 batches = list(python_csv_batches(ctx.path, "cp1252", len(hm.fields), skip,
                                                   skip + 1))
             for b in batches:
@@ -230,9 +231,9 @@ class FlockEventLogImporter:
         try:
             wb = CalamineWorkbook.from_path(str(ctx.path))
             for part in parts:
-                hm = part["header"]
-                sheet = wb.get_sheet_by_name(part["sheet"])
-                for b in sheet_batches(sheet, len(hm.fields), part["skip"], part["sheet"]):
+                hm = part.header
+                sheet = wb.get_sheet_by_name(part.sheet or "")
+                for b in sheet_batches(sheet, len(hm.fields), part.skip, part.sheet or ""):
                     yield hm, b
         except Exception as exc:  # calamine raises several unrelated types for bad workbooks
             raise IngestError(f"cannot read the workbook: {exc}", path=str(ctx.path),
@@ -252,7 +253,7 @@ class FlockEventLogImporter:
                 row["details_json"] = json.dumps(pairs, ensure_ascii=False) if pairs else None
                 row["other"] = [{"k": k, "v": v} for k, v in pairs.items() if not k.startswith("_")
                                 and isinstance(v, str) and norm_header(k) not in DETAIL_FIELDS]
-                row["raw_json"] = rec["_raw"] or json.dumps(dict(zip(hm.headers, cells)),
+                row["raw_json"] = rec["_raw"] or json.dumps(dict(zip(hm.headers, cells, strict=False)),
                                                             ensure_ascii=False)
                 row.update(_locator=rec["_locator"], _reject=rec["_reject"])
                 rows.append(row)
@@ -292,7 +293,7 @@ class FlockEventLogImporter:
         finally:
             con.unregister("_evlog_in")
             con.unregister("_evlog_x")
-        hm0: HeaderMap = ctx.plan.details["parts"][0]["header"]
+        hm0 = ctx.plan.parts[0].header
         ts_label = hm0.headers[hm0.fields.index("timestamp")]
         con.execute(f"DROP TABLE IF EXISTS {stage_name('hotlist_events')}")
         con.execute(f"CREATE TEMP TABLE {stage_name('hotlist_events')} AS "
@@ -300,7 +301,7 @@ class FlockEventLogImporter:
         con.execute(f"DROP TABLE IF EXISTS {stage_name('sharing')}")
         con.execute(f"CREATE TEMP TABLE {stage_name('sharing')} AS " + _sharing_sql())
         con.execute("DROP TABLE IF EXISTS _evlog")
-        n_share = con.execute(f"SELECT count(*) FROM {stage_name('sharing')}").fetchone()[0]
+        n_share = one_row(con.execute(f"SELECT count(*) FROM {stage_name('sharing')}"))[0]
         tables = ("hotlist_events", "sharing") if n_share else ("hotlist_events",)
         if not n_share:
             con.execute(f"DROP TABLE {stage_name('sharing')}")
@@ -314,7 +315,7 @@ def resolve_times(parsed: Sequence[tuple[dt.datetime | None, str | None, dt.date
     Returns the times and the rule applied, in words (see the module docstring).
     """
     naive = [p[1] is not None and not _EXPLICIT_ZONE.search(p[1]) for p in parsed]
-    evidence = [(p[0], p[2]) for p, nv in zip(parsed, naive) if nv and p[0] and p[2]
+    evidence = [(p[0], p[2]) for p, nv in zip(parsed, naive, strict=False) if nv and p[0] and p[2]
                 and p[3] and _EXPLICIT_ZONE.search(p[3])]
     zone, why = "UTC", "no expiry evidence; Flock's convention"
     if any(naive) and evidence:
@@ -336,8 +337,8 @@ def resolve_times(parsed: Sequence[tuple[dt.datetime | None, str | None, dt.date
         else:
             why = (f"expiries do not show a local zone ({scores['UTC']} of {total} fit UTC, "
                    f"best other {n}); Flock's convention")
-    tz = zoneinfo.ZoneInfo(zone) if zone != "UTC" else None
-    out = [(_to_utc(p[0], tz) if tz and nv and p[0] else p[0]) for p, nv in zip(parsed, naive)]
+    local = zoneinfo.ZoneInfo(zone) if zone != "UTC" else None
+    out = [(_to_utc(p[0], local) if local and nv and p[0] else p[0]) for p, nv in zip(parsed, naive, strict=False)]
     if not any(naive):
         return out, "timestamps name their zone"
     return out, f"timestamps without a zone read as {zone} ({why})"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from alpr_audit.ingest.base import PUBLISHER, StageContext, StageResult
+from alpr_audit.ingest.base import PUBLISHER, Plan, Probe, StageContext, StageResult
+from alpr_audit.ingest.formats.flock.search_log import build_select
 from alpr_audit.ingest.tabular import HeaderMap
 from alpr_audit.ingest.tabular_importer import TabularImporter
-from alpr_audit.ingest.formats.flock.search_log import build_select
 
 SYNONYMS: dict[str, str] = {
     "id": "record_id",
@@ -42,15 +42,14 @@ class FlockPortalAuditImporter(TabularImporter):
     required_any = ({"record_id", "search_time"},)
     min_fields = 3
 
-    def sniff(self, probe):  # type: ignore[no-untyped-def]
+    def sniff(self, probe: Probe) -> Plan | None:
         plan = super().sniff(probe)
         if plan is None:
             return None
         # Only the portal's own camelCase names: a generic "id, search date, …" sheet with
         # other columns is not this format.
-        for part in plan.details["parts"]:
-            hm: HeaderMap = part["header"]
-            if "" in hm.fields:
+        for part in plan.parts:
+            if "" in part.header.fields:
                 return None
         return plan
 

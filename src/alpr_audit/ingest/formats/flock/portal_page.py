@@ -34,7 +34,7 @@ import binascii
 import re
 import tempfile
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,6 +46,7 @@ from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import (
     PUBLISHER,
     Plan,
+    PlanPart,
     Probe,
     StageContext,
     StageResult,
@@ -118,20 +119,22 @@ class FlockPortalPageImporter:
             text = head.decode(probe.encoding or "utf-8", errors="replace")
         except (OSError, LookupError):
             return None
-        return Plan(self.format_id, None, {}) if looks_like_portal(text) else None
+        return Plan(self.format_id, None) if looks_like_portal(text) else None
 
     def stage(self, ctx: StageContext) -> StageResult:
         """Stage the snapshot, the sharing lists and the embedded search audit of one page."""
         try:
-            data: bytes | str = ctx.path.read_bytes()
+            raw = ctx.path.read_bytes()
+            data: bytes | str = raw
             if (ctx.probe.encoding or "").startswith("utf-16"):
                 # lxml reads bytes as the page's <meta charset> says, which a page re-saved
                 # as UTF-16 still claims is UTF-8: hand it text
-                data = data.decode(ctx.probe.encoding or "utf-16", errors="replace")
+                data = raw.decode(ctx.probe.encoding or "utf-16", errors="replace")
             # lxml forgives a cut-off document by dropping the unfinished element, which
             # would silently drop the embedded CSV cut in the middle: refuse instead.
             tail = data[-4096:].lower()
-            if ("</html" if isinstance(tail, str) else b"</html") not in tail:
+            ended = "</html" in tail if isinstance(tail, str) else b"</html" in tail
+            if not ended:
                 raise ValueError("the file ends without </html>: it is cut off")
             page = parse_page(data)
         except (OSError, ValueError) as exc:
@@ -252,7 +255,7 @@ def _stage_searches(ctx: StageContext, csvs: list[EmbeddedCsv], publisher: str) 
     ctx.con.execute(f"DROP TABLE IF EXISTS {_SEARCH_STAGE}")
     _rejected_rows(ctx, [], _SEARCH_STAGE)  # the (maybe empty) stage, with its columns
     importer = FlockPortalAuditImporter()
-    parts: list[dict[str, Any]] = []
+    parts: list[PlanPart] = []
     with tempfile.TemporaryDirectory(prefix="alpr-portal-") as tmp:
         for i, csv in enumerate(csvs, 1):
             where = f"embedded {csv.name}" + (f" #{i}" if len(csvs) > 1 else "")
@@ -267,13 +270,14 @@ def _stage_searches(ctx: StageContext, csvs: list[EmbeddedCsv], publisher: str) 
             if plan is None:
                 _append(ctx, _unrecognised(ctx, probe, csv, where), where, 0)
                 continue
-            part = plan.details["parts"][0]
+            part = plan.parts[0]
             sub = StageContext(ctx.con, path, probe, plan, publisher, ctx.progress, ctx.set_total)
-            base = stage_csv(sub, CsvPart(part["header"], part["skip"]), importer.build,
+            base = stage_csv(sub, CsvPart(part.header, part.skip), importer.build,
                              _PART_STAGE)
             _append(ctx, _PART_STAGE, where, base)
-            parts.append({"sheet": where, "header": part["header"], "skip": part["skip"]})
-    ctx.plan.details["parts"] = parts  # the ledger shows the embedded CSV's header variant
+            parts.append(replace(part, sheet=where))
+    # the ledger shows the embedded CSV's header variant
+    ctx.plan = replace(ctx.plan, parts=tuple(parts))
 
 
 def _append(ctx: StageContext, part_stage: str, where: str, base: int) -> None:

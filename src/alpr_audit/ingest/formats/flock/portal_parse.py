@@ -315,8 +315,8 @@ def _store(page: PortalPage, name: str, label: str, value: str) -> None:
         return
     page.labels[name] = label
     if name in TEXT_FIELDS:
-        text = norm_space(value)
-        text = None if cell_state(text) != "value" else text
+        written = norm_space(value)
+        text = None if cell_state(written) != "value" else written
         old = page.texts.get(name)
         # the same card twice (aliases): keep both texts rather than lose one
         page.texts[name] = text if not old else (f"{old} {text}" if text else old)

@@ -52,9 +52,14 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
-from alpr_audit.ingest.tabular import MAX_CELL_CHARS, HeaderMap, decode_errors, ends_in_open_quote, \
-    find_header, open_quote_reason
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
+from alpr_audit.ingest.tabular import (
+    MAX_CELL_CHARS,
+    decode_errors,
+    ends_in_open_quote,
+    find_header,
+    open_quote_reason,
+)
 
 _APOSTROPHES = ("'", "\u2019", "\u2018", "")
 SYNONYMS: dict[str, str] = {
@@ -161,7 +166,7 @@ class FlockSharedNetworksImporter:
         try:
             if probe.kind not in ("csv", "xlsx"):
                 return None
-            parts: list[dict[str, Any]] = []
+            parts: list[PlanPart] = []
             ignored: list[str] = []
             for sp in probe.sheets:
                 if not any(any(c not in (None, "") for c in r) for r in sp.rows):
@@ -174,30 +179,27 @@ class FlockSharedNetworksImporter:
                 header = sp.rows[hm.header_row or 0]
                 # cells right of the last named header column belong to no column
                 width = max(i for i, c in enumerate(header) if c is not None and c.strip()) + 1
-                parts.append({"sheet": sp.name, "header": hm, "skip": (hm.header_row or 0) + 1,
-                              "width": width})
+                parts.append(PlanPart(sp.name, hm, (hm.header_row or 0) + 1, width))
             if not parts:
                 return None
-            details: dict[str, Any] = {"parts": parts}
-            if ignored:
-                details["ignored_sheets"] = ignored
-            return Plan(self.format_id, None, details)
+            return Plan(self.format_id, None, parts=tuple(parts), ignored_sheets=tuple(ignored))
         except Exception:  # sniffing must never raise
             return None
 
     # --- reading -------------------------------------------------------------------------
 
-    def _rows(self, ctx: StageContext, part: dict[str, Any]
+    def _rows(self, ctx: StageContext, part: PlanPart
               ) -> Iterator[tuple[int, list[str | None], str | None]]:
         """(row number, cells as text, why the row is unusable or None) of the part's data
         rows; row 1 = the first record."""
-        skip = part["skip"]
+        skip = part.skip
         if ctx.probe.kind == "xlsx":
             from python_calamine import CalamineWorkbook
 
             from alpr_audit.core.cells import cell_text
             try:
-                sheet = CalamineWorkbook.from_path(str(ctx.path)).get_sheet_by_name(part["sheet"])
+                book = CalamineWorkbook.from_path(str(ctx.path))
+                sheet = book.get_sheet_by_name(part.sheet or "")
                 rows = sheet.iter_rows()
                 for index, row in enumerate(rows):
                     if index >= skip:
@@ -248,8 +250,8 @@ class FlockSharedNetworksImporter:
         """Explode each organisation row into one stage row per network and direction."""
         sheet_rows = []
         texts: set[str] = set()
-        for part in ctx.plan.details["parts"]:
-            hm: HeaderMap = part["header"]
+        for part in ctx.plan.parts:
+            hm = part.header
             for rowno, cells, problem in self._rows(ctx, part):
                 if all(c is None or not c.strip(_TRIM) for c in cells):
                     continue  # blank rows are not records
@@ -270,10 +272,10 @@ class FlockSharedNetworksImporter:
                 for c in _COLUMNS:
                     out[c].append(rec.get(c))
         ctx.progress(len(sheet_rows))
-        first = ctx.plan.details["parts"][0]["sheet"]
+        first = ctx.plan.parts[0].sheet
         observed = observed_date(first, ctx.path.name)
         self._create_stage(ctx, pa.table({c: pa.array(v, t) for (c, t), v in
-                                          zip(_COLUMNS.items(), out.values())}), observed)
+                                          zip(_COLUMNS.items(), out.values(), strict=False)}), observed)
         source = None if observed is None else (
             "sheet name" if observed_date(first) == observed else "file name")
         return StageResult(0, None, ctx.publisher, tables=(self.table,),
@@ -282,13 +284,13 @@ class FlockSharedNetworksImporter:
                                     "observed_on_from": source},
                            constants={"data_kind": "detections"})
 
-    def _records(self, part: dict[str, Any], rowno: int, cells: list[str | None],
+    def _records(self, part: PlanPart, rowno: int, cells: list[str | None],
                  states: dict[str, tuple[str, str]], workbook: bool,
                  problem: str | None = None) -> Iterator[dict[str, Any]]:
         """Stage records of one organisation row (one reject when the row is unusable)."""
-        hm: HeaderMap = part["header"]
-        ncols = part["width"]
-        sheet = part["sheet"]
+        hm = part.header
+        ncols = part.width if part.width is not None else len(hm.fields)
+        sheet = part.sheet
 
         def where(col: int | None, item: int | None = None) -> str:
             cell = "" if col is None else _col_letter(col)
@@ -296,7 +298,7 @@ class FlockSharedNetworksImporter:
                 f"row {rowno}" + (f" col {cell}" if cell else ""))
             return loc if item is None else f"{loc} #{item}"
 
-        raw = json.dumps(dict(zip(hm.headers[:ncols], cells[:ncols])) | (
+        raw = json.dumps(dict(zip(hm.headers[:ncols], cells[:ncols], strict=False)) | (
             {"beyond header": cells[ncols:]} if len(cells) > ncols else {}), ensure_ascii=False)
         if problem:
             yield {"_locator": where(None), "_raw": raw, "_reject": problem}
@@ -318,14 +320,14 @@ class FlockSharedNetworksImporter:
             base_flags.append("redacted")
         emitted = False
         for col, field in enumerate(hm.fields):
-            if field not in DIRECTIONS or col >= len(cells) or cells[col] is None:
+            cell = cells[col] if col < len(cells) else None
+            if field not in DIRECTIONS or cell is None:
                 continue
-            cell = cells[col]
             if states.get(cell, ("", "empty"))[1] == "empty":
                 continue
             items = [(k, states[i]) for k, i in enumerate(split_networks(cell), start=1)]
             markers = [t for _, (t, s) in items if s == "value" and _STATUS_ONLY.fullmatch(t)]
-            names = [(k, t, s) for k, (t, s) in items
+            names: list[tuple[int | None, str | None, str]] = [(k, t, s) for k, (t, s) in items
                      if s != "empty" and not (s == "value" and _STATUS_ONLY.fullmatch(t))]
             if not names:  # only a marker: the direction is there, its networks unnamed
                 names = [(None, None, "value")]

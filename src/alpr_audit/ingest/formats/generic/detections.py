@@ -35,6 +35,7 @@ import duckdb
 
 from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
+from alpr_audit.core.fetch import one_row
 from alpr_audit.core.privacy import Pseudonymizer, store_key
 from alpr_audit.core.privacy_sql import clear_pseudo_state, fill_pseudo_map, pseudo_expr
 from alpr_audit.ingest.base import StageContext, StageResult, stage_name
@@ -183,7 +184,7 @@ class DetectionsImporter(AgencyRowsImporter):
         pz, stage = self._pz, stage_name(self.table)
         details = {}
         pending = f"FROM {stage} WHERE _plate_x IS NOT NULL"
-        n = ctx.con.execute(f"SELECT count(*) {pending}").fetchone()[0]
+        n = one_row(ctx.con.execute(f"SELECT count(*) {pending}"))[0]
         if n:
             fill_pseudo_map(ctx.con, pz, "plate", "_plate_x", pending)
             token = pseudo_expr(pz, "plate", "_plate_x")

@@ -78,7 +78,7 @@ class MappedImporter(TabularImporter):
         if mapping.filter is not None:
             use(mapping.filter.column, "filter", True)
         self._names = []
-        for ref, rs in zip(self._refs, roles):
+        for ref, rs in zip(self._refs, roles, strict=False):
             fields = [r for r in rs if r not in ("key", "id", "filter")]
             self._names.append("+".join(fields) if fields else f"{rs[0]}:{ref.label}")
         self._required = {self._names[k] for k in required}
@@ -135,8 +135,8 @@ class MappedImporter(TabularImporter):
                    if self._name(r) in self._required and self._name(r) not in present]
         locator = f"{sheet}!{index + 1}" if sheet is not None else f"line {index + 1}"
         header = [c for c in row if c not in (None, "")]
-        return Plan(self.format_id, None, {"parts": [], "missing": missing,
-                                           "header_locator": locator, "header": header})
+        return Plan(self.format_id, None, details={"missing": missing,
+                                                   "header_locator": locator, "header": header})
 
     # --- staging ------------------------------------------------------------------------
 
@@ -197,7 +197,7 @@ class _Select:
         trimmed = ", ".join(
             f'aa_trim("c{self.index[name]}") AS {self.t(ref)}' if name in self.index
             else f"{_NULL} AS {self.t(ref)}"
-            for ref, name in zip(self.imp._refs, self.imp._names))
+            for ref, name in zip(self.imp._refs, self.imp._names, strict=False))
         texts = ", ".join(f"{self.text(f)} AS x_{j}, {self.redacted(f)} AS r_{j}" for j, f in fields)
         values = ", ".join(f"CASE WHEN r_{j} OR aa_empty_t(x_{j}) THEN NULL ELSE x_{j} END AS v_{j}"
                            for j, _ in fields)

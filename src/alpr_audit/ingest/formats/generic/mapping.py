@@ -22,9 +22,9 @@ from typing import Any
 
 import duckdb
 
+from alpr_audit.core.cells import OFFSET_FORMATS, TIMESTAMP_FORMATS
 from alpr_audit.core.errors import IngestError
 from alpr_audit.core.schema import INGEST_TABLES, TABLES, Table
-from alpr_audit.core.cells import OFFSET_FORMATS, TIMESTAMP_FORMATS
 from alpr_audit.ingest.tabular import norm_header
 
 #: Constant value meaning "the publisher's agency id" (for agency-id columns).
@@ -137,7 +137,7 @@ class _Checker:
         if not isinstance(items, list) or not items or not all(
                 isinstance(v, str) and v.strip() for v in items):
             raise self.fail(locator, f"{locator} must be {what}, found {value!r}",
-                            f'write it as "…" or ["…", "…"]')
+                            'write it as "…" or ["…", "…"]')
         return tuple(v.strip() for v in items)
 
     def unknown(self, keys: Any, allowed: tuple[str, ...], where: str) -> None:
@@ -285,7 +285,7 @@ def _field(field: str, spec: Any, table: Table, defaults: tuple[Any, ...],
                       "header names) or join (several columns joined with a space)",
                       f'{field} = {{ column = "Date" }} or {field} = {{ join = ["Date", "Time"] }}')
     if "column" in spec:
-        columns = (ColumnRef(ck.texts(spec["column"], f"{loc}.column", "a column name or a list "
+        columns: tuple[ColumnRef, ...] = (ColumnRef(ck.texts(spec["column"], f"{loc}.column", "a column name or a list "
                                       "of alternative names")),)
     else:
         names = ck.texts(spec["join"], f"{loc}.join", "a list of column names")

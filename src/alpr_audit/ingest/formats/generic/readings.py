@@ -32,13 +32,14 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from alpr_audit.core import sql
 from alpr_audit.core.errors import IngestError
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult, stage_name
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult, stage_name
 from alpr_audit.ingest.tabular import HeaderMap, norm_header
 from alpr_audit.ingest.tabular_importer import TabularImporter
 
@@ -126,18 +127,15 @@ class AgencyRowsImporter(TabularImporter):
             return None
         if plan is None:
             return None
-        keep, dropped = [], []
-        for part in plan.details["parts"]:
-            hm: HeaderMap = part["header"]
-            names = {norm_header(h) for h in hm.headers}
+        keep: list[PlanPart] = []
+        dropped: list[PlanPart] = []
+        for part in plan.parts:
+            names = {norm_header(h) for h in part.header.headers}
             (dropped if names & self.foreign else keep).append(part)
         if not keep:
             return None
-        plan.details["parts"] = keep
-        if dropped:
-            plan.details["ignored_sheets"] = [*plan.details.get("ignored_sheets", []),
-                                              *(p["sheet"] or "" for p in dropped)]
-        return plan
+        return replace(plan, parts=tuple(keep), ignored_sheets=(
+            *plan.ignored_sheets, *(p.sheet or "" for p in dropped)))
 
     def stage(self, ctx: StageContext) -> StageResult:
         try:
@@ -208,8 +206,8 @@ class AgencyRowsImporter(TabularImporter):
 
 def _agency_header(ctx: StageContext) -> str:
     """The header of the agency column as the file writes it (for messages)."""
-    for part in ctx.plan.details.get("parts", []):
-        hm: HeaderMap = part["header"]
+    for part in ctx.plan.parts:
+        hm = part.header
         if "agency" in hm.fields:
             return hm.headers[hm.fields.index("agency")]
     return "Agency"

@@ -209,8 +209,7 @@ def match_request(rows: Rows) -> SheetRole | None:
     if hit:
         return SheetRole("", "request", None, hit[0], hit[1], True)
     # header-less: item ids down the first column, most of the request's letters
-    ids = [item_id(cells(r)[0], whole=True) for r in rows if len(cells(r)) >= 2]
-    ids = [i for i in ids if i]
+    ids = [i for r in rows if len(cells(r)) >= 2 for i in [item_id(cells(r)[0], whole=True)] if i]
     if len(ids) >= 3 and len({i[0] for i in ids}) >= 2:
         return SheetRole("", "request", None, None, {"item": 0, "text": 1, "disposition": 2}, True)
     return None

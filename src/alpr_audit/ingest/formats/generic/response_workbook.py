@@ -34,9 +34,9 @@ import pyarrow as pa
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from alpr_audit.agencies.names import parse_agency_name
+from alpr_audit.core.cells import cell_text, parse_int
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import PUBLISHER, Plan, Probe, StageContext, StageResult, stage_name
-from alpr_audit.core.cells import cell_text, parse_int
 from alpr_audit.ingest.formats.generic.response_items import (
     SHARING_ITEMS,
     SheetRole,
@@ -88,11 +88,8 @@ class ResponseWorkbookImporter:
                     for r in confirmed)
         if not ("request" in kinds or len(kinds) >= 2 or named):
             return None
-        details: dict[str, Any] = {"roles": roles}
-        ignored = [r.sheet for r in roles if r.kind == "unknown"]
-        if ignored:
-            details["ignored_sheets"] = ignored
-        return Plan(self.format_id, LOG_KIND, details)
+        ignored = tuple(r.sheet for r in roles if r.kind == "unknown")
+        return Plan(self.format_id, LOG_KIND, ignored_sheets=ignored, details={"roles": roles})
 
     def stage(self, ctx: StageContext) -> StageResult:
         from python_calamine import CalamineWorkbook
@@ -191,7 +188,7 @@ class _Book:
 
             def at(f: str, r: Row = r) -> str | None:
                 j = cols.get(f)
-                return r[j].strip() if j is not None and j < len(r) and r[j] else None
+                return (r[j] or "").strip() if j is not None and j < len(r) and r[j] else None
 
             written = at("item")
             self.details["request_items"].append({
@@ -204,11 +201,12 @@ class _Book:
 
     def _sharing(self, role: SheetRole, rows: list[Row], titles: list[str]) -> None:
         observed = find_as_of(titles) or self.response_date
-        combined = {k[5:]: j for k, j in role.columns.items() if k.startswith("item:")}
+        combined: dict[str | None, int] = {
+            k[5:]: j for k, j in role.columns.items() if k.startswith("item:")}
         targets = combined or {role.item: role.columns["org"]}
         for i, r in self._data(role, rows):
             for item, j in targets.items():
-                text = r[j].strip() if j < len(r) and r[j] else None
+                text = (r[j] or "").strip() if j < len(r) and r[j] else None
                 col = j if combined else None
                 if text is None:
                     if not combined:  # other cells but no name: keep it visible
@@ -273,7 +271,7 @@ class _Book:
                 self._total(role, i, r, years, sums)
                 continue
             for year, j in cells_at:
-                text = r[j].strip() if j < len(r) and r[j] else ""
+                text = (r[j] or "").strip() if j < len(r) and r[j] else ""
                 if not text or is_none_statement(text):
                     continue  # not applicable: no count, so no record
                 reject = None if month else f"Month: expected a month, found {label!r}"
@@ -289,7 +287,7 @@ class _Book:
     def _total(self, role: SheetRole, i: int, r: Row, years: dict[int, int],
                sums: dict[int, int]) -> None:
         for year, j in years.items():
-            stated = r[j].strip() if j < len(r) and r[j] else None
+            stated = (r[j] or "").strip() if j < len(r) and r[j] else None
             self.details.setdefault("external_access_totals", []).append({
                 "locator": f"{role.sheet}!{xl_rowcol_to_cell(i, j)}", "year": year,
                 "stated": stated, "sum_of_months": sums.get(year, 0),
@@ -306,7 +304,7 @@ class _Book:
                 values["when"] = join_date_time(values.get("date"), values.get("time"))
             raw = {(heads[j] if j < len(heads) and heads[j] else f"column {j + 1}"): r[j]
                    for j in range(len(r)) if r[j] is not None}
-            extra = any(r[j] and r[j].strip() for j in range(width, len(r)))
+            extra = any((r[j] or "").strip() for j in range(width, len(r)))
             self._add(table, role.sheet, i, values, raw,
                       f"cells beyond the {width} header columns" if extra else None)
 

@@ -94,7 +94,7 @@ class TableRow:
     def locator(self) -> str:
         return f"page {self.page}, line {self.line}"
 
-    def raw(self, label_name: str, count_name: str) -> dict[str, str]:
+    def raw(self, label_name: str, count_name: str) -> dict[str, str | None]:
         return {"Contributor": self.contributor, label_name: self.label, count_name: self.count}
 
 

@@ -29,9 +29,16 @@ import pyarrow as pa
 
 from alpr_audit.core.errors import IngestError
 from alpr_audit.ingest.base import StageContext, StageResult, stage_name
+from alpr_audit.ingest.formats.vigilant.dashboard import (
+    HIT_RATIO,
+    Report,
+    TableRow,
+    like,
+    parse_date,
+    resolve_period,
+    split_reports,
+)
 from alpr_audit.ingest.pdftext import Reading, read_count, read_pages
-from alpr_audit.ingest.formats.vigilant.dashboard import (HIT_RATIO, Report, TableRow, like, parse_date, resolve_period,
-                        split_reports)
 
 #: tesseract confidence below which a number counts as uncertain (needs a cross-check)
 MIN_CONF = 60.0
@@ -166,6 +173,7 @@ def detection_rows(rep: Report) -> list[Row]:
                        f"but {unconfirmed}")
     else:
         trow.total_records = total.value
+        trow.basis = trow.basis or ""  # set above (BASIS_TOTAL); for the type checker
         if all_read and readings and summed != total.value:
             trow.basis += (f"; the {len(readings)} rows of the report sum to {summed:,}, "
                            "not to this total")

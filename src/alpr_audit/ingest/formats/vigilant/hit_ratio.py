@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult
-from alpr_audit.ingest.pdftext import first_page_needs_ocr, first_page_text
 from alpr_audit.ingest.formats.vigilant.dashboard import HIT_RATIO, report_kind
 from alpr_audit.ingest.formats.vigilant.dashboard_rows import stage_dashboard
+from alpr_audit.ingest.pdftext import first_page_needs_ocr, first_page_text
 
 
 def sniff_dashboard(probe: Probe, kind: str, format_id: str) -> Plan | None:
@@ -28,11 +28,13 @@ def sniff_dashboard(probe: Probe, kind: str, format_id: str) -> Plan | None:
             return None
         text = first_page_text(probe.path)
         if text.strip():
-            return Plan(format_id, None, {"report": kind}) if report_kind(text) == kind else None
+            if report_kind(text) != kind:
+                return None
+            return Plan(format_id, None, details={"report": kind})
         # A scan without a text layer cannot be recognised before OCR: claim it (hit-ratio
         # importer only) so that staging says how to install OCR, rather than "unknown format".
         if kind == HIT_RATIO and first_page_needs_ocr(probe.path):
-            return Plan(format_id, None, {"report": kind, "needs_ocr": True})
+            return Plan(format_id, None, details={"report": kind, "needs_ocr": True})
         return None
     except Exception:  # a sniffer must never raise
         return None

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from alpr_audit.core import sql
 from alpr_audit.core.cells import REDACTION_PATTERN
-from alpr_audit.ingest.base import Plan, Probe, StageContext, StageResult
+from alpr_audit.ingest.base import Plan, PlanPart, Probe, StageContext, StageResult
 from alpr_audit.ingest.tabular import HeaderMap, norm_header
 from alpr_audit.ingest.tabular_importer import TabularImporter
 
@@ -102,7 +102,7 @@ class VigilantUsersImporter(TabularImporter):
         try:
             if probe.kind not in ("csv", "xlsx"):
                 return None
-            parts: list[dict[str, Any]] = []
+            parts: list[PlanPart] = []
             for sp in probe.sheets:
                 rows = sp.rows
                 if not any(_filled(r) for r in rows):
@@ -112,8 +112,8 @@ class VigilantUsersImporter(TabularImporter):
                     return None  # another table beside the list: not this format
                 header_row = next(i for i, r in enumerate(rows) if _filled(r))
                 hm.header_row = header_row
-                parts.append({"sheet": sp.name, "header": hm, "skip": header_row + 1})
-            return Plan(self.format_id, None, {"parts": parts}) if parts else None
+                parts.append(PlanPart(sp.name, hm, header_row + 1))
+            return Plan(self.format_id, None, parts=tuple(parts)) if parts else None
         except Exception:  # sniffing must never raise
             return None
 
@@ -136,7 +136,7 @@ FROM (SELECT *, aa_trim("c{col}") AS t FROM {relation})"""
     def finish(self, ctx: StageContext, locator_base: int) -> StageResult:
         publisher, details = ctx.publisher, {}
         if publisher is None:
-            names = {sheet_agency(p["sheet"]) for p in ctx.plan.details["parts"]}
+            names = {sheet_agency(p.sheet) for p in ctx.plan.parts}
             if len(names) == 1 and None not in names:
                 publisher = names.pop()
                 details["publisher_from"] = "sheet name"
