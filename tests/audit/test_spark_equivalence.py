@@ -1,4 +1,4 @@
-"""One query layer (ARCHITECTURE invariant 8): the audit gives identical results on DuckDB and
+"""One query layer (docs/index.md, invariant 8): the audit gives identical results on DuckDB and
 Spark. A small store with rows for every rule family (and the edge cases where engines differ:
 NULLs in concatenations and orderings, half-open time windows, daylight-saving changes,
 integer division, medians, month arithmetic, arrays) is audited on both engines; findings,

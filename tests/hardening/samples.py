@@ -2,7 +2,7 @@
 
 Each seed is written at test time into a tmp dir: with the project's own synthetic generators
 (``alpr_audit.synth``) where one exists, else from a small hand-written table, page or PDF
-shaped as FORMATS.md describes. Tabular seeds are kept as rows (:class:`Table`) so that the
+shaped as docs/formats.md describes. Tabular seeds are kept as rows (:class:`Table`) so that the
 corpus can break them *before* serialising (duplicated header, quotes never closed …) as well
 as after (truncated bytes, other encodings).
 

@@ -2,7 +2,7 @@
 
 The rules are DuckDB macros; the Python wrappers evaluate the same macros on one value, so
 these tests exercise the SQL that the bulk importers run. Expected values come from
-FORMATS.md ("Common cell rules" and the Flock sections), not from the implementation.
+docs/formats.md ("Common cell rules" and the Flock sections), not from the implementation.
 """
 
 from __future__ import annotations
@@ -492,11 +492,11 @@ def test_parse_int_rejects_non_integral_values_with_more_than_six_decimals(text)
 # 2c. Cell states
 # =============================================================================================
 
-#: Sentinels listed in FORMATS.md, plus whatever cells.py declares on top.
+#: Sentinels listed in docs/formats.md, plus whatever cells.py declares on top.
 FORMATS_EMPTY_SENTINELS = ("——", "-", "n/a", "N/A", "Not Provided", "")
 ALL_EMPTY_SENTINELS = tuple(dict.fromkeys(FORMATS_EMPTY_SENTINELS + cells.EMPTY_SENTINELS))
 
-#: Redaction markers from FORMATS.md and the brief, plus the cite variants agencies type.
+#: Redaction markers from docs/formats.md and the brief, plus the cite variants agencies type.
 REDACTION_MARKERS = (
     "***",
     "****",

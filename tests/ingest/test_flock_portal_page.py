@@ -252,7 +252,7 @@ def test_bad_data_uris_are_errors_not_exceptions() -> None:
     ("Organizations granted access to Los Altos CA PD data", "sharing_out"),
     ("None: Alameda does not share with outside agencies", "sharing_none"),
     ("Public Search Audit", "search_audit"),
-    # FORMATS.md and other portals
+    # docs/formats.md and other portals
     ("Number of Owned cameras", "camera_count"),
     ("Number of LPR cameras", "camera_count"),
     ("Number of Owned LPR Cameras", "camera_count"),

@@ -2,7 +2,7 @@
 
 :func:`connect` starts (once per process) or joins a Spark session and registers every
 normalised table under its own name, with the column list and types of the DuckDB views
-(:mod:`alpr_audit.core.schema`), so rules and reports run unchanged (ARCHITECTURE invariant 8):
+(:mod:`alpr_audit.core.schema`), so rules and reports run unchanged (docs/index.md, invariant 8):
 
 * Parquet tables are read from the files the catalog registers (``table_files``) with an
   explicit schema: a file written before a column existed reads it as NULL, like DuckDB's

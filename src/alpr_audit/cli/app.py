@@ -236,7 +236,7 @@ def synth(
     """Write synthetic ALPR data: one agency's Flock logs, or a world with ground truth.
 
     Without --world: monthly network-audit CSVs overlapping by a day, an organisation-audit
-    workbook and two overlapping portal downloads, with every quirk of FORMATS.md; a hidden
+    workbook and two overlapping portal downloads, with every quirk of docs/formats.md; a hidden
     .manifest.json says what a correct ingest must count. With --world: folders per agency
     (ingest each with --agency NAME) and .truth.json saying what each audit rule must find.
     """

@@ -5,7 +5,7 @@ vectorised inside the engine (a network audit has 10^7 rows). The small Python f
 the bottom evaluate the *same* macros on single values; tests and small importers use them, so
 there is no second implementation to drift.
 
-A cell is in one of three states (FORMATS.md, "Common cell rules"):
+A cell is in one of three states (docs/formats.md, "Common cell rules"):
 
 * **empty** — blank or an empty sentinel (``——``, ``-``, ``n/a``, ``Not Provided``);
 * **redacted** — a redaction marker (``***``, ``REDACTED``, ``###``, an exemption cite such as

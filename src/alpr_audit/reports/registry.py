@@ -1,5 +1,5 @@
 """Named reports: a title, a description and one Ibis expression over the normalised tables,
-so a report runs unchanged on DuckDB and on Spark (``engine``; ARCHITECTURE invariant 8).
+so a report runs unchanged on DuckDB and on Spark (``engine``; docs/index.md invariant 8).
 
 Every report takes the same filters: ``agency`` (an agency id, name or alias; matches the
 publishing or the searching agency), ``since`` and ``until`` (dates, UTC, inclusive) and

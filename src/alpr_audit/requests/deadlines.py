@@ -65,7 +65,7 @@ DETERMINATION_DAYS = 10
 #: The longest extension the statute allows, §7922.535(b).
 MAX_EXTENSION_DAYS = 14
 
-#: The product's setting for weekends and holidays: roll deadlines forward (AUDIT-RULES.md,
+#: The product's setting for weekends and holidays: roll deadlines forward (docs/audit.md,
 #: "a setting, default on").
 DEFAULT_ROLL_FORWARD = True
 #: Statuses of a request that no longer has a running deadline.

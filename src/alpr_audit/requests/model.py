@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-#: Lifecycle states of a request (FORMATS.md "Records requests"; MuckRock's vocabulary).
+#: Lifecycle states of a request (docs/formats.md "Records requests"; MuckRock's vocabulary).
 STATUSES = ("submitted", "acknowledged", "extended", "processing", "partial", "done",
             "rejected", "no_records", "withdrawn", "overdue")
 

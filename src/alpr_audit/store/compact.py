@@ -5,7 +5,7 @@ exports leaves hundreds of small files per partition, and reads slow down with t
 :func:`compact` rewrites, per partitioned table, the files of every partition that holds more
 than one file (and every file of the older flat layout) into one file per agency and month.
 
-Atomic like an ingest (ARCHITECTURE invariant 3): the new files are written under ``.staging``
+Atomic like an ingest (docs/index.md, invariant 3): the new files are written under ``.staging``
 and moved into ``tables/`` unregistered (invisible); one catalog transaction then swaps the
 registrations, and only after it commits are the old files deleted. A kill before the commit
 leaves the old files in force (the new ones are swept on the next writable open); a kill after

@@ -1,6 +1,6 @@
 """Synthetic agency response workbooks: the standard ALPR request answered item by item.
 
-No real sample is public (FORMATS.md, "Agency response workbooks"), so this writes the
+No real sample is public (docs/formats.md, "Agency response workbooks"), so this writes the
 layouts agencies are known to send, with their quirks: sheet-name variants (``A1`` /
 ``A1 - Sharing Out``, ``B1&2`` / ``B1 & B2``, ``Audit`` / ``Audit Log``), title rows above
 headers, the period line in several wordings, counts as Excel numbers or as text

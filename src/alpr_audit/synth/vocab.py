@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from alpr_audit.core import sql
 
-#: Cell values agencies and Flock use to redact (FORMATS.md, "Common cell rules").
+#: Cell values agencies and Flock use to redact (docs/formats.md, "Common cell rules").
 REDACTION_MARKERS: tuple[str, ...] = ("***", "REDACTED", "[REDACTED]", "###", "* * *", "7923.600 GC")
 
 #: Two U+2014 em dashes: Flock's "no value" in Total Devices Searched.

@@ -1,6 +1,6 @@
 """Portable UTC → local clock time for the rules that judge local hours (off-shift searches).
 
-Timestamps are stored as naive UTC (ARCHITECTURE invariant 4). Ibis has no time-zone
+Timestamps are stored as naive UTC (docs/index.md, invariant 4). Ibis has no time-zone
 conversion that we trust to give identical answers on DuckDB and Spark, so the UTC offset is
 computed per row from plain date arithmetic that compiles to both:
 

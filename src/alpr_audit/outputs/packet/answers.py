@@ -32,7 +32,7 @@ NO_RECORDS = "no responsive records"
 MANUAL = "manual: answer by hand"
 NO_RECORDS_NOTE = "no responsive records in the ingested sources: "
 
-# Legal basis and reason per kind of personal value (AUDIT-RULES.md, CPRA redaction labels).
+# Legal basis and reason per kind of personal value (docs/audit.md, CPRA redaction labels).
 BASIS = {
     "plate": ("Gov. Code §7927.705; Civ. Code §1798.90.55(b)",
               "ALPR data may be shared only with public agencies (Civ. Code §1798.90.55(b)); "

@@ -1,6 +1,6 @@
 """Flock Organization Audit / Network Audit exports (CSV or XLSX, one sheet per month).
 
-Columns drift between releases (FORMATS.md): ``ID`` is missing in some exports,
+Columns drift between releases (docs/formats.md): ``ID`` is missing in some exports,
 ``Moderation`` went in Sep 2025, ``Text Prompt`` in Oct 2025, ``Total Devices Searched`` came
 in Feb 2026, ``Offense Type`` later; some agencies split ``Search Date`` / ``Search Time`` and
 hand-edit header names. Columns are found by name; a header-less sheet is matched against the
@@ -63,7 +63,7 @@ def _default_orders() -> tuple[tuple[str, ...], ...]:
     return tuple(orders)
 
 
-#: Column orders of the releases FORMATS.md describes, oldest first: Moderation went in
+#: Column orders of the releases docs/formats.md describes, oldest first: Moderation went in
 #: Sep 2025, Text Prompt in Oct 2025, Offense Type came later, Total Devices Searched in
 #: Feb 2026.
 RELEASE_ORDERS = (

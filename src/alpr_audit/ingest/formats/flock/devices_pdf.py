@@ -7,7 +7,7 @@ The page lists device networks as repeated label/value blocks, one line each::
     Search         Enabled
     Hotlist Tool   Disabled
 
-(FORMATS.md writes this ``Name <Org> (<N> cameras) | Relationship | Access | Search …``; on
+(docs/formats.md writes this ``Name <Org> (<N> cameras) | Relationship | Access | Search …``; on
 the page "Access" is the value under the small "Relationship" label.) One ``sharing`` row per
 block: ``partner_name_raw`` is the name without the camera count, ``camera_count`` the count,
 ``relationship`` the value as written, ``search_enabled`` / ``hotlist_enabled`` the two

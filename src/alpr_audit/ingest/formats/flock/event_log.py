@@ -1,6 +1,6 @@
 """Flock event log (hot-list and admin actions), CSV or XLSX → ``hotlist_events`` (+ ``sharing``).
 
-Layout (FORMATS.md): ``Timestamp | User | Event Type | Entity Type | Entity Details``, upstream
+Layout (docs/formats.md): ``Timestamp | User | Event Type | Entity Type | Entity Details``, upstream
 also ``Event Id``; columns are found by header name. ``Entity Details`` is a multi-line
 ``Key: value`` block, parsed by :func:`parse_details`. Blank rows (often thousands, hidden or at
 the tail) are not records. Rules, each one explicit:

@@ -1,7 +1,7 @@
 """Flock transparency-portal search audit CSV (``public_search_audit.csv``).
 
 The last 30 days of searches as the portal offers them for download. Header variants seen
-(FORMATS.md): ``id,userId,searchDate,cameraCount,reason`` (2025, naive UTC dates) through
+(docs/formats.md): ``id,userId,searchDate,cameraCount,reason`` (2025, naive UTC dates) through
 ``id,searchDate,networkCount,offenseType`` (2026, ISO ``Z`` dates, userId often ``***``).
 Consecutive downloads overlap, so records are keyed by ``id`` alone.
 """

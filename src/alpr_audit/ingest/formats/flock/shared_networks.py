@@ -1,6 +1,6 @@
 """Flock SharedNetworks export (XLSX/CSV) → ``sharing``.
 
-Layout (FORMATS.md): ``Organization Name | Networks Shared With Me | Networks I'm Sharing``,
+Layout (docs/formats.md): ``Organization Name | Networks Shared With Me | Networks I'm Sharing``,
 one row per organisation, each network cell a comma-joined list of Flock network names; older
 exports have only the first two columns.
 

@@ -1,6 +1,6 @@
 """Flock user list (CSV/XLSX) → ``users``.
 
-Layout (FORMATS.md): ``First Name, Last Name, Email, Phone, Title, Role, Identity Provider,
+Layout (docs/formats.md): ``First Name, Last Name, Email, Phone, Title, Role, Identity Provider,
 User Mgmt, Search, Hotlist Tool, Last Login``; the three permission columns hold
 ``Enabled``/``Disabled``. Releases drop columns (Phone, Title), hand-edit header names
 (``HotlistTool``, ``User Management``, ``Last Login (UTC)``) or give one ``Name`` column, and

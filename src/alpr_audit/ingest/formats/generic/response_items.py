@@ -1,6 +1,6 @@
 """Recognising the parts of an agency's response workbook (answers keyed by request item).
 
-Agencies answering the standard ALPR request (FORMATS.md, "Agency response workbooks") send
+Agencies answering the standard ALPR request (docs/formats.md, "Agency response workbooks") send
 one workbook whose sheets answer the request's items: ``Request`` (item, text, disposition),
 ``A1``…``A4`` (organisation names), ``B1&2`` (a period line, detections, hits), ``Users``,
 ``Audit`` (``Reason | DateTime``) and ``OtherAgencies`` (``Month | 2025 | 2024``). Sheet

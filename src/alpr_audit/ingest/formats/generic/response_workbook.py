@@ -167,7 +167,7 @@ class _Book:
         return [(i, r) for i, r in enumerate(rows) if i >= start and cells(r)]
 
     def _reject_sheet(self, role: SheetRole, rows: list[Row], table: str) -> None:
-        reason = f"sheet {role.sheet!r}: {role.note}; expected the layout FORMATS.md describes"
+        reason = f"sheet {role.sheet!r}: {role.note}; expected the layout docs/formats.md describes"
         for i, r in enumerate(rows):
             if cells(r):
                 self._add(table, role.sheet, i, {}, r, reason)

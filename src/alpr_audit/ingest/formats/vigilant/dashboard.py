@@ -1,6 +1,6 @@
 """Vigilant VehicleManager dashboard reports (PDF): reading the pages into reports.
 
-Both dashboard reports share one layout (FORMATS.md, "Dashboard Hit Ratio Report" and
+Both dashboard reports share one layout (docs/formats.md, "Dashboard Hit Ratio Report" and
 "Dashboard Detection Report")::
 
     Dashboard Hit Ratio Report                       (or Dashboard Detection Report)

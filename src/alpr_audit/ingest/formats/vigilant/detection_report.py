@@ -1,7 +1,7 @@
 """Vigilant VehicleManager "Dashboard Detection Report" (PDF) → ``detection_counts``.
 
 ``Contributor | System | Detections`` per camera system (or ``Contributor | Agency |
-Detections`` for "My Agency"), ``Total Detections`` in the header (FORMATS.md). One row per
+Detections`` for "My Agency"), ``Total Detections`` in the header (docs/formats.md). One row per
 system — name as written, ``(Deleted)`` kept in it, zero counts loaded — and the total as a
 row with ``system`` NULL. These "Detections" include hits (the total equals the Hit Ratio
 report's Total Records), so they are stored as ``total_records`` with a ``basis`` saying so;

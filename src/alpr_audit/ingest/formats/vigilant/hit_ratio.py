@@ -1,7 +1,7 @@
 """Vigilant VehicleManager "Dashboard Hit Ratio Report" (PDF) → ``detection_counts``.
 
 ``Contributor | Record Type | Records`` with one Detections and one Hits row, ``Time Frame``
-and ``Total Records`` in the header (FORMATS.md). One row per report: detections, hits,
+and ``Total Records`` in the header (docs/formats.md). One row per report: detections, hits,
 total_records (= detections + hits: the record types are disjoint; a report that does not
 add up is rejected), the period as written and resolved (``To 12-01-18`` ends on Dec 1;
 relative frames against ``Date Created``) — see :mod:`.dashboard` for the reading rules and
