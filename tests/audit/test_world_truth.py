@@ -72,7 +72,7 @@ def score_world(tmp: Path, seed: int) -> dict[str, dict[str, float]]:
         got_rows[ev["rule_id"]].add((paths.get(ev["source_id"]), ev["locator"]))
     got_subjects: dict[str, set] = defaultdict(set)
     for f in findings:
-        got_subjects[f.rule_id].add((f.agency_id, f.subject))
+        got_subjects[f["rule_id"]].add((f["agency_id"], f["subject"]))
     scores = {}
     for rule in sorted(set(want_subjects) | set(got_subjects)):
         if want_rows.get(rule):

@@ -181,7 +181,7 @@ def test_a_version_1_store_migrates_to_add_request_tables(tmp_path: Path) -> Non
     con.execute("INSERT INTO schema_meta VALUES ('schema_version', '1')")
     con.close()
     with Store.open(root) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         assert store.query("SELECT count(*) AS n FROM communications") == [{"n": 0}]
         assert store.query("SELECT count(*) AS n FROM findings") == [{"n": 0}]
 
